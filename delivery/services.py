@@ -1,0 +1,189 @@
+"""Writes for sources and destinations, each with one audit event in its transaction."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import transaction
+
+from delivery.models import Destination, DestinationKind, Source
+from functions.crypto import decrypt_value, encrypt_value
+from functions.instances import build_instance, instance_snapshot, store_instance_settings
+from functions.models import FunctionClass, ResourceType
+from workspace.audit import REDACTED, Actor, audit_record, diff_fields
+from workspace.errors import InvalidInput
+from workspace.models import Workspace
+
+MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 9
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise InvalidInput("name must be 1 to 200 characters", field="name")
+    return name.strip()
+
+
+def _check_bool(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be a boolean", field=field)
+    return value
+
+
+@transaction.atomic
+def source_create(*, workspace: Workspace, actor: Actor, name: str,
+                  enabled: bool = True) -> Source:
+    source = Source.objects.create(workspace=workspace, name=_check_name(name),
+                                   enabled=_check_bool(enabled, "enabled"))
+    audit_record(workspace=workspace, actor=actor, action="Source Created",
+                 resource_type="SOURCE", resource_id=source.id, resource_name=source.name)
+    return source
+
+
+@transaction.atomic
+def source_update(*, source: Source, actor: Actor, name: str | None = None,
+                  enabled: bool | None = None) -> Source:
+    before = {"name": source.name, "enabled": source.enabled}
+    if name is not None:
+        source.name = _check_name(name)
+    if enabled is not None:
+        source.enabled = _check_bool(enabled, "enabled")
+    source.save()
+    audit_record(workspace=source.workspace, actor=actor, action="Source Updated",
+                 resource_type="SOURCE", resource_id=source.id, resource_name=source.name,
+                 diff=diff_fields(before, {"name": source.name, "enabled": source.enabled}))
+    return source
+
+
+@transaction.atomic
+def source_delete(*, source: Source, actor: Actor) -> None:
+    audit_record(workspace=source.workspace, actor=actor, action="Source Deleted",
+                 resource_type="SOURCE", resource_id=source.id, resource_name=source.name)
+    source.delete()
+
+
+def _check_webhook(settings: Any) -> tuple[str, dict[str, str]]:
+    if not isinstance(settings, dict):
+        raise InvalidInput("settings must be an object", field="settings")
+    unknown = set(settings) - {"url", "headers"}
+    if unknown:
+        raise InvalidInput(f"unknown webhook settings: {', '.join(sorted(unknown))}",
+                           field="settings")
+    url = settings.get("url")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("settings.url must be an http(s) URL", field="settings.url")
+    headers = settings.get("headers") or {}
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise InvalidInput("settings.headers must map names to strings",
+                           field="settings.headers")
+    return url, headers  # type: ignore[return-value]
+
+
+def webhook_headers(destination: Destination) -> dict[str, str]:
+    if not destination.webhook_headers_encrypted:
+        return {}
+    return decrypt_value(destination.webhook_headers_encrypted)  # type: ignore[no-any-return]
+
+
+def destination_snapshot(destination: Destination) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {"name": destination.name, "enabled": destination.enabled,
+                                "sourceId": destination.source_id}
+    if destination.kind == DestinationKind.WEBHOOK:
+        snapshot["url"] = destination.webhook_url
+        snapshot["headers"] = dict.fromkeys(webhook_headers(destination), REDACTED)
+    elif destination.function_instance is not None:
+        snapshot["instance"] = instance_snapshot(destination.function_instance)
+    return snapshot
+
+
+def _check_source(workspace: Workspace, source: Source) -> None:
+    if source.workspace_id != workspace.id:
+        raise InvalidInput("sourceId not found", field="sourceId")
+
+
+@transaction.atomic
+def destination_create_webhook(*, workspace: Workspace, actor: Actor, source: Source,
+                               name: str, settings: Any, enabled: bool = True) -> Destination:
+    _check_source(workspace, source)
+    url, headers = _check_webhook(settings)
+    destination = Destination.objects.create(
+        workspace=workspace, source=source, name=_check_name(name), kind=DestinationKind.WEBHOOK,
+        enabled=_check_bool(enabled, "enabled"), webhook_url=url,
+        webhook_headers_encrypted=encrypt_value(headers) if headers else "",
+    )
+    audit_record(workspace=workspace, actor=actor, action="Integration Created",
+                 resource_type="DESTINATION", resource_id=destination.id,
+                 resource_name=destination.name, diff={"after": destination_snapshot(destination)})
+    return destination
+
+
+@transaction.atomic
+def destination_create_function(*, workspace: Workspace, actor: Actor, source: Source,
+                                function: FunctionClass, name: str, settings: Any,
+                                enabled: bool = True) -> Destination:
+    """Connect a destination function to a source: the instance is the destination."""
+    _check_source(workspace, source)
+    if function.resource_type != ResourceType.DESTINATION:
+        raise InvalidInput(f"{function.api_id} is not a destination function",
+                           field="metadataId")
+    instance = build_instance(function=function, name=_check_name(name), settings=settings,
+                              enabled=True)
+    destination = Destination.objects.create(
+        workspace=workspace, source=source, name=instance.name, kind=DestinationKind.FUNCTION,
+        enabled=_check_bool(enabled, "enabled"), function_instance=instance,
+    )
+    audit_record(workspace=workspace, actor=actor, action="Integration Created",
+                 resource_type="DESTINATION", resource_id=destination.id,
+                 resource_name=destination.name, diff={"after": destination_snapshot(destination)})
+    return destination
+
+
+def _check_max_attempts(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not (
+        MIN_ATTEMPTS <= value <= MAX_ATTEMPTS
+    ):
+        raise InvalidInput(f"maxAttempts must be from {MIN_ATTEMPTS} to {MAX_ATTEMPTS}",
+                           field="maxAttempts")
+    return value
+
+
+@transaction.atomic
+def destination_update(*, destination: Destination, actor: Actor, name: str | None = None,
+                       enabled: bool | None = None, settings: Any = None,
+                       max_attempts: int | None = None) -> Destination:
+    before = destination_snapshot(destination)
+    if name is not None:
+        destination.name = _check_name(name)
+    if enabled is not None:
+        destination.enabled = _check_bool(enabled, "enabled")
+    if max_attempts is not None:
+        destination.max_attempts = _check_max_attempts(max_attempts)
+    if settings is not None and destination.kind == DestinationKind.WEBHOOK:
+        url, headers = _check_webhook({"url": destination.webhook_url, **settings})
+        destination.webhook_url = url
+        destination.webhook_headers_encrypted = encrypt_value(headers) if headers else ""
+    elif settings is not None and destination.function_instance is not None:
+        instance = destination.function_instance
+        store_instance_settings(instance, instance.version.settings_schema, settings)
+        instance.save()
+    destination.save()
+    diff = diff_fields(before, destination_snapshot(destination))
+    action = "Integration Updated"
+    if set(diff) == {"enabled"}:
+        action = "Integration Enabled" if destination.enabled else "Integration Disabled"
+    audit_record(workspace=destination.workspace, actor=actor, action=action,
+                 resource_type="DESTINATION", resource_id=destination.id,
+                 resource_name=destination.name, diff=diff)
+    return destination
+
+
+@transaction.atomic
+def destination_delete(*, destination: Destination, actor: Actor) -> None:
+    audit_record(workspace=destination.workspace, actor=actor, action="Integration Deleted",
+                 resource_type="DESTINATION", resource_id=destination.id,
+                 resource_name=destination.name)
+    instance = destination.function_instance
+    destination.delete()
+    if instance is not None:
+        instance.delete()

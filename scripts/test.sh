@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make test`: lint, migrations check, then pytest against PostgreSQL + Redis when reachable
+# (required in CI), else the embedded SQLite default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/services.sh
+if [ "${CI:-}" = "true" ] && { [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; }; then
+  echo "CI needs PostgreSQL and Redis on localhost; start them (see .ci/run)" >&2
+  exit 1
+fi
+echo "database: ${DATABASE_URL:-embedded sqlite}  broker: ${REDIS_URL:-embedded filesystem}"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python manage.py makemigrations --check --dry-run
+.venv/bin/python -m pytest "$@"

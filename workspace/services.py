@@ -1,0 +1,131 @@
+"""Writes for workspaces, memberships, object grants and API tokens; each with its audit event."""
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from guardian.shortcuts import assign_perm, remove_perm
+
+from workspace.audit import SYSTEM, Actor, audit_record
+from workspace.errors import InvalidInput
+from workspace.models import ApiToken, Membership, Role, Workspace
+
+TOKEN_PREFIX = "fnt_"
+
+# Object permissions granted for a listed-scope role, per role.
+_ROLE_OBJECT_PERMS = {
+    Role.FUNCTIONS_ADMIN: ("functions.view_functionclass", "functions.change_functionclass"),
+    Role.FUNCTIONS_READONLY: ("functions.view_functionclass",),
+    Role.SOURCE_ADMIN: ("delivery.change_source",),
+}
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def workspace_create(*, slug: str, name: str = "", owner: AbstractBaseUser | None = None,
+                     actor: Actor = SYSTEM) -> Workspace:
+    if not slug or slugify(slug) != slug:
+        raise InvalidInput(f"slug {slug!r} must be lowercase letters, digits and dashes",
+                           field="slug")
+    if Workspace.objects.filter(slug=slug).exists():
+        raise InvalidInput(f"workspace {slug!r} already exists", field="slug")
+    workspace = Workspace.objects.create(slug=slug, name=name or slug)
+    audit_record(workspace=workspace, actor=actor, action="Workspace Created",
+                 resource_type="WORKSPACE", resource_id=workspace.id, resource_name=workspace.name)
+    if owner is not None:
+        membership_grant(workspace=workspace, user=owner, role=Role.OWNER, actor=actor)
+    return workspace
+
+
+def _validate_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        allowed = ", ".join(Role.values)
+        raise InvalidInput(f"unknown role {role!r}; one of {allowed}", field="role") from None
+
+
+@transaction.atomic
+def membership_grant(*, workspace: Workspace, user: AbstractBaseUser, role: str,
+                     actor: Actor, objects: Sequence[models.Model] | None = None) -> Membership:
+    """Give `user` a role in the workspace: over all resources, or only over `objects`."""
+    checked = _validate_role(role)
+    if objects is not None and checked not in _ROLE_OBJECT_PERMS:
+        raise InvalidInput(f"role {checked.value} cannot be limited to listed resources",
+                           field="role")
+    membership, _ = Membership.objects.update_or_create(
+        workspace=workspace, user=user, role=checked,
+        defaults={"all_resources": objects is None},
+    )
+    for obj in objects or ():
+        if getattr(obj, "workspace_id", None) != workspace.id:
+            raise InvalidInput(f"{obj} is not in workspace {workspace.slug}", field="objects")
+        for perm in _ROLE_OBJECT_PERMS[checked]:
+            assign_perm(perm, user, obj)
+    audit_record(
+        workspace=workspace, actor=actor, action="Membership Granted",
+        resource_type="MEMBERSHIP", resource_id=str(membership.pk),
+        resource_name=str(user.get_username()),
+        diff={"role": checked.value, "scope": [str(o.pk) for o in objects]
+              if objects is not None else "all"},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, actor: Actor,
+                      objects: Sequence[models.Model] = ()) -> None:
+    role = Role(membership.role)
+    for obj in objects:
+        for perm in _ROLE_OBJECT_PERMS.get(role, ()):
+            remove_perm(perm, membership.user, obj)
+    audit_record(
+        workspace=membership.workspace, actor=actor, action="Membership Revoked",
+        resource_type="MEMBERSHIP", resource_id=str(membership.pk),
+        resource_name=str(membership.user.get_username()), diff={"role": role.value},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def api_token_create(*, workspace: Workspace, name: str, role: str, actor: Actor,
+                     objects: Sequence[models.Model] | None = None) -> tuple[ApiToken, str]:
+    """Returns the token row and the raw token, which is shown once and never stored."""
+    if not name or len(name) > 100:
+        raise InvalidInput("name must be 1 to 100 characters", field="name")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user_model = get_user_model()
+    service_user = user_model.objects.create(
+        username=f"token-{secrets.token_hex(6)}@{workspace.slug}", is_active=True
+    )
+    service_user.set_unusable_password()
+    service_user.save(update_fields=["password"])
+    token = ApiToken.objects.create(workspace=workspace, user=service_user, name=name,
+                                    token_hash=hash_token(raw), token_prefix=raw[:10])
+    membership_grant(workspace=workspace, user=service_user, role=role, actor=actor,
+                     objects=objects)
+    audit_record(workspace=workspace, actor=actor, action="API Token Created",
+                 resource_type="API_TOKEN", resource_id=token.id, resource_name=name,
+                 diff={"role": role})
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
+    if token.revoked_at is not None:
+        raise InvalidInput("token is already revoked", field="token")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    token.user.is_active = False
+    token.user.save(update_fields=["is_active"])
+    audit_record(workspace=token.workspace, actor=actor, action="API Token Revoked",
+                 resource_type="API_TOKEN", resource_id=token.id, resource_name=token.name)
+    return token
