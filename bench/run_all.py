@@ -11,8 +11,13 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     figures: dict[str, object] = {}
     for script in sorted(HERE.glob("*_bench.py")):
-        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                              cwd=HERE.parent, check=False)
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            cwd=HERE.parent,
+            check=False,
+        )
         name = script.stem.removesuffix("_bench")
         if done.returncode != 0:
             figures[name] = {"error": done.stderr.strip().splitlines()[-1:] or ["failed"]}

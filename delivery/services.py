@@ -29,34 +29,53 @@ def _check_bool(value: Any, field: str) -> bool:
 
 
 @transaction.atomic
-def source_create(*, workspace: Workspace, actor: Actor, name: str,
-                  enabled: bool = True) -> Source:
-    source = Source.objects.create(workspace=workspace, name=_check_name(name),
-                                   enabled=_check_bool(enabled, "enabled"))
-    audit_record(workspace=workspace, actor=actor, action="Source Created",
-                 resource_type="SOURCE", resource_id=source.id, resource_name=source.name)
+def source_create(*, workspace: Workspace, actor: Actor, name: str, enabled: bool = True) -> Source:
+    source = Source.objects.create(
+        workspace=workspace, name=_check_name(name), enabled=_check_bool(enabled, "enabled")
+    )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="Source Created",
+        resource_type="SOURCE",
+        resource_id=source.id,
+        resource_name=source.name,
+    )
     return source
 
 
 @transaction.atomic
-def source_update(*, source: Source, actor: Actor, name: str | None = None,
-                  enabled: bool | None = None) -> Source:
+def source_update(
+    *, source: Source, actor: Actor, name: str | None = None, enabled: bool | None = None
+) -> Source:
     before = {"name": source.name, "enabled": source.enabled}
     if name is not None:
         source.name = _check_name(name)
     if enabled is not None:
         source.enabled = _check_bool(enabled, "enabled")
     source.save()
-    audit_record(workspace=source.workspace, actor=actor, action="Source Updated",
-                 resource_type="SOURCE", resource_id=source.id, resource_name=source.name,
-                 diff=diff_fields(before, {"name": source.name, "enabled": source.enabled}))
+    audit_record(
+        workspace=source.workspace,
+        actor=actor,
+        action="Source Updated",
+        resource_type="SOURCE",
+        resource_id=source.id,
+        resource_name=source.name,
+        diff=diff_fields(before, {"name": source.name, "enabled": source.enabled}),
+    )
     return source
 
 
 @transaction.atomic
 def source_delete(*, source: Source, actor: Actor) -> None:
-    audit_record(workspace=source.workspace, actor=actor, action="Source Deleted",
-                 resource_type="SOURCE", resource_id=source.id, resource_name=source.name)
+    audit_record(
+        workspace=source.workspace,
+        actor=actor,
+        action="Source Deleted",
+        resource_type="SOURCE",
+        resource_id=source.id,
+        resource_name=source.name,
+    )
     source.delete()
 
 
@@ -65,8 +84,9 @@ def _check_webhook(settings: Any) -> tuple[str, dict[str, str]]:
         raise InvalidInput("settings must be an object", field="settings")
     unknown = set(settings) - {"url", "headers"}
     if unknown:
-        raise InvalidInput(f"unknown webhook settings: {', '.join(sorted(unknown))}",
-                           field="settings")
+        raise InvalidInput(
+            f"unknown webhook settings: {', '.join(sorted(unknown))}", field="settings"
+        )
     url = settings.get("url")
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
@@ -75,8 +95,7 @@ def _check_webhook(settings: Any) -> tuple[str, dict[str, str]]:
     if not isinstance(headers, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
-        raise InvalidInput("settings.headers must map names to strings",
-                           field="settings.headers")
+        raise InvalidInput("settings.headers must map names to strings", field="settings.headers")
     return url, headers  # type: ignore[return-value]
 
 
@@ -87,8 +106,11 @@ def webhook_headers(destination: Destination) -> dict[str, str]:
 
 
 def destination_snapshot(destination: Destination) -> dict[str, Any]:
-    snapshot: dict[str, Any] = {"name": destination.name, "enabled": destination.enabled,
-                                "sourceId": destination.source_id}
+    snapshot: dict[str, Any] = {
+        "name": destination.name,
+        "enabled": destination.enabled,
+        "sourceId": destination.source_id,
+    }
     if destination.kind == DestinationKind.WEBHOOK:
         snapshot["url"] = destination.webhook_url
         snapshot["headers"] = dict.fromkeys(webhook_headers(destination), REDACTED)
@@ -103,55 +125,98 @@ def _check_source(workspace: Workspace, source: Source) -> None:
 
 
 @transaction.atomic
-def destination_create_webhook(*, workspace: Workspace, actor: Actor, source: Source,
-                               name: str, settings: Any, enabled: bool = True) -> Destination:
+def destination_create_webhook(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    source: Source,
+    name: str,
+    settings: Any,
+    enabled: bool = True,
+) -> Destination:
     _check_source(workspace, source)
     url, headers = _check_webhook(settings)
     destination = Destination.objects.create(
-        workspace=workspace, source=source, name=_check_name(name), kind=DestinationKind.WEBHOOK,
-        enabled=_check_bool(enabled, "enabled"), webhook_url=url,
+        workspace=workspace,
+        source=source,
+        name=_check_name(name),
+        kind=DestinationKind.WEBHOOK,
+        enabled=_check_bool(enabled, "enabled"),
+        webhook_url=url,
         webhook_headers_encrypted=encrypt_value(headers) if headers else "",
     )
-    audit_record(workspace=workspace, actor=actor, action="Integration Created",
-                 resource_type="DESTINATION", resource_id=destination.id,
-                 resource_name=destination.name, diff={"after": destination_snapshot(destination)})
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="Integration Created",
+        resource_type="DESTINATION",
+        resource_id=destination.id,
+        resource_name=destination.name,
+        diff={"after": destination_snapshot(destination)},
+    )
     return destination
 
 
 @transaction.atomic
-def destination_create_function(*, workspace: Workspace, actor: Actor, source: Source,
-                                function: FunctionClass, name: str, settings: Any,
-                                enabled: bool = True) -> Destination:
+def destination_create_function(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    source: Source,
+    function: FunctionClass,
+    name: str,
+    settings: Any,
+    enabled: bool = True,
+) -> Destination:
     """Connect a destination function to a source: the instance is the destination."""
     _check_source(workspace, source)
     if function.resource_type != ResourceType.DESTINATION:
-        raise InvalidInput(f"{function.api_id} is not a destination function",
-                           field="metadataId")
-    instance = build_instance(function=function, name=_check_name(name), settings=settings,
-                              enabled=True)
-    destination = Destination.objects.create(
-        workspace=workspace, source=source, name=instance.name, kind=DestinationKind.FUNCTION,
-        enabled=_check_bool(enabled, "enabled"), function_instance=instance,
+        raise InvalidInput(f"{function.api_id} is not a destination function", field="metadataId")
+    instance = build_instance(
+        function=function, name=_check_name(name), settings=settings, enabled=True
     )
-    audit_record(workspace=workspace, actor=actor, action="Integration Created",
-                 resource_type="DESTINATION", resource_id=destination.id,
-                 resource_name=destination.name, diff={"after": destination_snapshot(destination)})
+    destination = Destination.objects.create(
+        workspace=workspace,
+        source=source,
+        name=instance.name,
+        kind=DestinationKind.FUNCTION,
+        enabled=_check_bool(enabled, "enabled"),
+        function_instance=instance,
+    )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="Integration Created",
+        resource_type="DESTINATION",
+        resource_id=destination.id,
+        resource_name=destination.name,
+        diff={"after": destination_snapshot(destination)},
+    )
     return destination
 
 
 def _check_max_attempts(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not (
-        MIN_ATTEMPTS <= value <= MAX_ATTEMPTS
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not (MIN_ATTEMPTS <= value <= MAX_ATTEMPTS)
     ):
-        raise InvalidInput(f"maxAttempts must be from {MIN_ATTEMPTS} to {MAX_ATTEMPTS}",
-                           field="maxAttempts")
+        raise InvalidInput(
+            f"maxAttempts must be from {MIN_ATTEMPTS} to {MAX_ATTEMPTS}", field="maxAttempts"
+        )
     return value
 
 
 @transaction.atomic
-def destination_update(*, destination: Destination, actor: Actor, name: str | None = None,
-                       enabled: bool | None = None, settings: Any = None,
-                       max_attempts: int | None = None) -> Destination:
+def destination_update(
+    *,
+    destination: Destination,
+    actor: Actor,
+    name: str | None = None,
+    enabled: bool | None = None,
+    settings: Any = None,
+    max_attempts: int | None = None,
+) -> Destination:
     before = destination_snapshot(destination)
     if name is not None:
         destination.name = _check_name(name)
@@ -172,17 +237,28 @@ def destination_update(*, destination: Destination, actor: Actor, name: str | No
     action = "Integration Updated"
     if set(diff) == {"enabled"}:
         action = "Integration Enabled" if destination.enabled else "Integration Disabled"
-    audit_record(workspace=destination.workspace, actor=actor, action=action,
-                 resource_type="DESTINATION", resource_id=destination.id,
-                 resource_name=destination.name, diff=diff)
+    audit_record(
+        workspace=destination.workspace,
+        actor=actor,
+        action=action,
+        resource_type="DESTINATION",
+        resource_id=destination.id,
+        resource_name=destination.name,
+        diff=diff,
+    )
     return destination
 
 
 @transaction.atomic
 def destination_delete(*, destination: Destination, actor: Actor) -> None:
-    audit_record(workspace=destination.workspace, actor=actor, action="Integration Deleted",
-                 resource_type="DESTINATION", resource_id=destination.id,
-                 resource_name=destination.name)
+    audit_record(
+        workspace=destination.workspace,
+        actor=actor,
+        action="Integration Deleted",
+        resource_type="DESTINATION",
+        resource_id=destination.id,
+        resource_name=destination.name,
+    )
     instance = destination.function_instance
     destination.delete()
     if instance is not None:

@@ -26,7 +26,8 @@ def _development_key() -> str:
             handle.write(Fernet.generate_key().decode())
     logger.warning(
         "FUNCTIONS_ENCRYPTION_KEYS is not set: using the development key in %s. "
-        "Set FUNCTIONS_ENCRYPTION_KEYS in production.", path
+        "Set FUNCTIONS_ENCRYPTION_KEYS in production.",
+        path,
     )
     return path.read_text().strip()
 

@@ -40,25 +40,29 @@ def instance_settings_redacted(instance: FunctionInstance) -> dict[str, Any]:
     return values
 
 
-def instance_settings_errors(instance: FunctionInstance,
-                             schema: list[dict[str, Any]]) -> list[str]:
+def instance_settings_errors(instance: FunctionInstance, schema: list[dict[str, Any]]) -> list[str]:
     return setting_value_errors(schema, instance_settings_decrypted(instance))
 
 
-def store_instance_settings(instance: FunctionInstance, schema: list[dict[str, Any]],
-                    values: Any) -> None:
+def store_instance_settings(
+    instance: FunctionInstance, schema: list[dict[str, Any]], values: Any
+) -> None:
     """Validate and store `values`; a masked value sent back keeps the stored secret."""
     if not isinstance(values, dict):
         raise InvalidInput("settings must be an object", field="settings")
     current = instance_settings_decrypted(instance) if instance.pk else {}
     secret = sensitive_names(schema)
+    for name, value in values.items():
+        if name in secret and is_masked(value) and current.get(name) is None:
+            raise InvalidInput(
+                f"settings.{name}: a masked value was sent but no secret is "
+                "stored; send the real value",
+                field=f"settings.{name}",
+            )
     merged = {
         name: current.get(name) if name in secret and is_masked(value) else value
         for name, value in values.items()
     }
-    if any(is_masked(merged.get(name)) for name in secret):
-        raise InvalidInput("a masked value was sent for a secret that has no stored value",
-                           field="settings")
     validate_setting_values(schema, merged)
     instance.settings = {k: v for k, v in merged.items() if k not in secret and v is not None}
     instance.encrypted_settings = {
@@ -66,17 +70,28 @@ def store_instance_settings(instance: FunctionInstance, schema: list[dict[str, A
     }
 
 
-def build_instance(*, function: FunctionClass, name: str, settings: Any, enabled: bool,
-                   attached_destination: Any = None) -> FunctionInstance:
+def build_instance(
+    *,
+    function: FunctionClass,
+    name: str,
+    settings: Any,
+    enabled: bool,
+    attached_destination: Any = None,
+) -> FunctionInstance:
     """A saved instance on the function's latest version; the caller records the audit event."""
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         raise InvalidInput("name must be 1 to 200 characters", field="name")
     if not isinstance(enabled, bool):
         raise InvalidInput("enabled must be a boolean", field="enabled")
     version = latest_version(function)
-    instance = FunctionInstance(workspace=function.workspace, function=function, version=version,
-                                name=name.strip(), enabled=enabled,
-                                attached_destination=attached_destination)
+    instance = FunctionInstance(
+        workspace=function.workspace,
+        function=function,
+        version=version,
+        name=name.strip(),
+        enabled=enabled,
+        attached_destination=attached_destination,
+    )
     store_instance_settings(instance, version.settings_schema, settings)
     instance.save()
     return instance
@@ -89,33 +104,56 @@ def _label(instance: FunctionInstance) -> tuple[str, str]:
 
 
 def instance_snapshot(instance: FunctionInstance) -> dict[str, Any]:
-    return {"name": instance.name, "enabled": instance.enabled,
-            "versionId": instance.version_id, "settings": instance_settings_redacted(instance)}
+    return {
+        "name": instance.name,
+        "enabled": instance.enabled,
+        "versionId": instance.version_id,
+        "settings": instance_settings_redacted(instance),
+    }
 
 
 @transaction.atomic
-def insert_instance_create(*, function: FunctionClass, destination: Any, actor: Actor,
-                           name: str, settings: Any, enabled: bool = True) -> FunctionInstance:
+def insert_instance_create(
+    *,
+    function: FunctionClass,
+    destination: Any,
+    actor: Actor,
+    name: str,
+    settings: Any,
+    enabled: bool = True,
+) -> FunctionInstance:
     if not function.is_insert:
         raise InvalidInput(f"Insert function {function.api_id} not found.", field="functionId")
     if destination.workspace_id != function.workspace_id:
         raise InvalidInput("integrationId not found", field="integrationId")
     if FunctionInstance.objects.filter(attached_destination=destination).exists():
-        raise InvalidInput("this destination already has an insert function",
-                           field="integrationId")
-    instance = build_instance(function=function, name=name, settings=settings, enabled=enabled,
-                              attached_destination=destination)
+        raise InvalidInput("this destination already has an insert function", field="integrationId")
+    instance = build_instance(
+        function=function,
+        name=name,
+        settings=settings,
+        enabled=enabled,
+        attached_destination=destination,
+    )
     kind, label = _label(instance)
-    audit_record(workspace=function.workspace, actor=actor, action=f"{label} Created",
-                 resource_type=kind, resource_id=instance.id, resource_name=instance.name,
-                 diff={"after": instance_snapshot(instance), "integrationId": destination.id})
+    audit_record(
+        workspace=function.workspace,
+        actor=actor,
+        action=f"{label} Created",
+        resource_type=kind,
+        resource_id=instance.id,
+        resource_name=instance.name,
+        diff={"after": instance_snapshot(instance), "integrationId": destination.id},
+    )
     return instance
 
 
 def _redacted_diff(instance: FunctionInstance, before: dict[str, Any]) -> dict[str, Any]:
     after = instance_snapshot(instance)
-    diff = diff_fields({k: v for k, v in before.items() if k != "settings"},
-                       {k: v for k, v in after.items() if k != "settings"})
+    diff = diff_fields(
+        {k: v for k, v in before.items() if k != "settings"},
+        {k: v for k, v in after.items() if k != "settings"},
+    )
     settings_diff = diff_fields(before["settings"], after["settings"])
     if settings_diff:
         diff["settings"] = settings_diff
@@ -123,10 +161,17 @@ def _redacted_diff(instance: FunctionInstance, before: dict[str, Any]) -> dict[s
 
 
 @transaction.atomic
-def instance_update(*, instance: FunctionInstance, actor: Actor, name: str | None = None,
-                    settings: Any = None, enabled: bool | None = None) -> FunctionInstance:
-    instance = FunctionInstance.objects.select_for_update().select_related("function").get(
-        pk=instance.pk)
+def instance_update(
+    *,
+    instance: FunctionInstance,
+    actor: Actor,
+    name: str | None = None,
+    settings: Any = None,
+    enabled: bool | None = None,
+) -> FunctionInstance:
+    instance = (
+        FunctionInstance.objects.select_for_update().select_related("function").get(pk=instance.pk)
+    )
     before = instance_snapshot(instance)
     old_secrets = dict(instance.encrypted_settings)
     old_values = instance_settings_decrypted(instance)
@@ -144,7 +189,8 @@ def instance_update(*, instance: FunctionInstance, actor: Actor, name: str | Non
     diff = _redacted_diff(instance, before)
     new_values = instance_settings_decrypted(instance)
     changed_secrets = sorted(
-        k for k in set(old_secrets) | set(instance.encrypted_settings)
+        k
+        for k in set(old_secrets) | set(instance.encrypted_settings)
         if old_values.get(k) != new_values.get(k)
     )
     if changed_secrets:
@@ -153,15 +199,28 @@ def instance_update(*, instance: FunctionInstance, actor: Actor, name: str | Non
     action = f"{label} Updated"
     if set(diff) == {"enabled"}:
         action = f"{label} {'Enabled' if instance.enabled else 'Disabled'}"
-    audit_record(workspace=instance.workspace, actor=actor, action=action, resource_type=kind,
-                 resource_id=instance.id, resource_name=instance.name, diff=diff)
+    audit_record(
+        workspace=instance.workspace,
+        actor=actor,
+        action=action,
+        resource_type=kind,
+        resource_id=instance.id,
+        resource_name=instance.name,
+        diff=diff,
+    )
     return instance
 
 
 @transaction.atomic
 def instance_delete(*, instance: FunctionInstance, actor: Actor) -> None:
     kind, label = _label(instance)
-    audit_record(workspace=instance.workspace, actor=actor, action=f"{label} Deleted",
-                 resource_type=kind, resource_id=instance.id, resource_name=instance.name,
-                 diff={"before": instance_snapshot(instance)})
+    audit_record(
+        workspace=instance.workspace,
+        actor=actor,
+        action=f"{label} Deleted",
+        resource_type=kind,
+        resource_id=instance.id,
+        resource_name=instance.name,
+        diff={"before": instance_snapshot(instance)},
+    )
     instance.delete()

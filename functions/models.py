@@ -34,7 +34,10 @@ class FunctionClass(models.Model):
     settings_schema = models.JSONField(default=list, blank=True)
     batch_max_count = models.PositiveIntegerField(default=DEFAULT_BATCH_MAX_COUNT)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -45,8 +48,9 @@ class FunctionClass(models.Model):
         verbose_name = "function"
         ordering = ["display_name"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "display_name"],
-                                    name="uniq_function_display_name"),
+            models.UniqueConstraint(
+                fields=["workspace", "display_name"], name="uniq_function_display_name"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -104,7 +108,10 @@ class FunctionInstance(models.Model):
     settings = models.JSONField(default=dict, blank=True)
     encrypted_settings = models.JSONField(default=dict, blank=True)
     attached_destination = models.OneToOneField(
-        "delivery.Destination", null=True, blank=True, on_delete=models.CASCADE,
+        "delivery.Destination",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="insert_instance",
     )
     created_at = models.DateTimeField(auto_now_add=True)

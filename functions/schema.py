@@ -25,19 +25,20 @@ def _validate_setting(item: Any, index: int, seen: set[str]) -> dict[str, Any]:
         raise InvalidInput(f"{where} must be an object", field=where)
     unknown = set(item) - set(_FIELDS)
     if unknown:
-        raise InvalidInput(f"{where} has unknown fields: {', '.join(sorted(unknown))}",
-                           field=where)
+        raise InvalidInput(f"{where} has unknown fields: {', '.join(sorted(unknown))}", field=where)
     name = item.get("name")
     if not isinstance(name, str) or not _IDENTIFIER.match(name):
-        raise InvalidInput(f"{where}.name {name!r} is not a JavaScript identifier",
-                           field=f"{where}.name")
+        raise InvalidInput(
+            f"{where}.name {name!r} is not a JavaScript identifier", field=f"{where}.name"
+        )
     if name in seen:
         raise InvalidInput(f"{where}.name {name!r} is a duplicate", field=f"{where}.name")
     seen.add(name)
     kind = item.get("type", "STRING")
     if kind not in SETTING_TYPES:
-        raise InvalidInput(f"{where}.type {kind!r} is not one of {', '.join(SETTING_TYPES)}",
-                           field=f"{where}.type")
+        raise InvalidInput(
+            f"{where}.type {kind!r} is not one of {', '.join(SETTING_TYPES)}", field=f"{where}.type"
+        )
     for flag in ("required", "sensitive"):
         if not isinstance(item.get(flag, False), bool):
             raise InvalidInput(f"{where}.{flag} must be a boolean", field=f"{where}.{flag}")
@@ -45,9 +46,12 @@ def _validate_setting(item: Any, index: int, seen: set[str]) -> dict[str, Any]:
         if not isinstance(item.get(text, ""), str):
             raise InvalidInput(f"{where}.{text} must be a string", field=f"{where}.{text}")
     return {
-        "name": name, "label": item.get("label") or name,
-        "description": item.get("description", ""), "type": kind,
-        "required": item.get("required", False), "sensitive": item.get("sensitive", False),
+        "name": name,
+        "label": item.get("label") or name,
+        "description": item.get("description", ""),
+        "type": kind,
+        "required": item.get("required", False),
+        "sensitive": item.get("sensitive", False),
     }
 
 

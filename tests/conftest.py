@@ -11,6 +11,7 @@ from workspace.services import membership_grant
 def _fresh_encryption_keys(settings, tmp_path):
     """Each test gets its own development key file, so tests never share key state."""
     settings.FUNCTIONS_DEV_KEY_FILE = tmp_path / "dev-encryption-key"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     crypto.reset_keys()
     yield
     crypto.reset_keys()

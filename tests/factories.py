@@ -8,7 +8,9 @@ from functions.models import FunctionClass, ResourceType
 from workspace.audit import SYSTEM
 from workspace.models import Workspace
 
-INSERT_CODE = "async function onTrack(event, settings) {\n  event.properties.seen = true\n  return event\n}\n"
+INSERT_CODE = (
+    "async function onTrack(event, settings) {\n  event.properties.seen = true\n  return event\n}\n"
+)
 DESTINATION_CODE = "async function onTrack(event, settings) {\n  console.log(event.event)\n}\n"
 
 
@@ -30,14 +32,21 @@ class WorkspaceFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda w: w.slug.title())
 
 
-def function_factory(workspace: Workspace, *, resource_type: str = ResourceType.INSERT_DESTINATION,
-                     display_name: str | None = None, code: str | None = None,
-                     settings_schema: list | None = None) -> FunctionClass:
+def function_factory(
+    workspace: Workspace,
+    *,
+    resource_type: str = ResourceType.INSERT_DESTINATION,
+    display_name: str | None = None,
+    code: str | None = None,
+    settings_schema: list | None = None,
+) -> FunctionClass:
     from functions.services import function_create
 
     is_insert = resource_type == ResourceType.INSERT_DESTINATION
     return function_create(
-        workspace=workspace, actor=SYSTEM, resource_type=resource_type,
+        workspace=workspace,
+        actor=SYSTEM,
+        resource_type=resource_type,
         display_name=display_name or f"fn {FunctionClass.objects.count() + 1}",
         code=code or (INSERT_CODE if is_insert else DESTINATION_CODE),
         settings_schema=settings_schema or [],
@@ -50,15 +59,25 @@ def source_factory(workspace: Workspace, name: str = "web") -> Source:
     return source_create(workspace=workspace, actor=SYSTEM, name=name)
 
 
-def webhook_factory(source: Source, url: str = "https://hooks.example.com/in",
-                    headers: dict[str, str] | None = None) -> Destination:
+def webhook_factory(
+    source: Source, url: str = "https://hooks.example.com/in", headers: dict[str, str] | None = None
+) -> Destination:
     from delivery.services import destination_create_webhook
 
     return destination_create_webhook(
-        workspace=source.workspace, actor=SYSTEM, source=source, name=f"hook {url}",
+        workspace=source.workspace,
+        actor=SYSTEM,
+        source=source,
+        name=f"hook {url}",
         settings={"url": url, "headers": headers or {}},
     )
 
 
-__all__ = ["DestinationKind", "UserFactory", "WorkspaceFactory", "function_factory",
-           "source_factory", "webhook_factory"]
+__all__ = [
+    "DestinationKind",
+    "UserFactory",
+    "WorkspaceFactory",
+    "function_factory",
+    "source_factory",
+    "webhook_factory",
+]

@@ -43,8 +43,9 @@ def can_view_function(user: AbstractBaseUser, workspace: Workspace, function: mo
     return False
 
 
-def can_edit_function(user: AbstractBaseUser, workspace: Workspace,
-                      function: models.Model | None) -> bool:
+def can_edit_function(
+    user: AbstractBaseUser, workspace: Workspace, function: models.Model | None
+) -> bool:
     """Edit or delete `function`; with `function=None`, create a new one (all-scope only)."""
     roles = roles_of(user, workspace)
     if Role.OWNER in roles or roles.get(Role.FUNCTIONS_ADMIN):
@@ -54,8 +55,9 @@ def can_edit_function(user: AbstractBaseUser, workspace: Workspace,
     return False
 
 
-def can_admin_source(user: AbstractBaseUser, workspace: Workspace,
-                     source: models.Model | None) -> bool:
+def can_admin_source(
+    user: AbstractBaseUser, workspace: Workspace, source: models.Model | None
+) -> bool:
     """Connect functions to, enable/disable and deploy on `source` (None: create sources)."""
     roles = roles_of(user, workspace)
     if Role.OWNER in roles or roles.get(Role.SOURCE_ADMIN):
@@ -65,13 +67,14 @@ def can_admin_source(user: AbstractBaseUser, workspace: Workspace,
     return False
 
 
-def viewable_functions(user: AbstractBaseUser, workspace: Workspace,
-                       queryset: models.QuerySet) -> models.QuerySet:  # type: ignore[type-arg]
+def viewable_functions(
+    user: AbstractBaseUser, workspace: Workspace, queryset: models.QuerySet
+) -> models.QuerySet:  # type: ignore[type-arg]
     roles = roles_of(user, workspace)
-    if (Role.OWNER in roles or roles.get(Role.FUNCTIONS_ADMIN)
-            or roles.get(Role.FUNCTIONS_READONLY)):
+    if Role.OWNER in roles or roles.get(Role.FUNCTIONS_ADMIN) or roles.get(Role.FUNCTIONS_READONLY):
         return queryset
     if Role.FUNCTIONS_ADMIN in roles or Role.FUNCTIONS_READONLY in roles:
-        return get_objects_for_user(user, "functions.view_functionclass", klass=queryset,
-                                    accept_global_perms=False)
+        return get_objects_for_user(
+            user, "functions.view_functionclass", klass=queryset, accept_global_perms=False
+        )
     return queryset.none()

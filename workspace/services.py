@@ -30,16 +30,24 @@ def hash_token(raw: str) -> str:
 
 
 @transaction.atomic
-def workspace_create(*, slug: str, name: str = "", owner: AbstractBaseUser | None = None,
-                     actor: Actor = SYSTEM) -> Workspace:
+def workspace_create(
+    *, slug: str, name: str = "", owner: AbstractBaseUser | None = None, actor: Actor = SYSTEM
+) -> Workspace:
     if not slug or slugify(slug) != slug:
-        raise InvalidInput(f"slug {slug!r} must be lowercase letters, digits and dashes",
-                           field="slug")
+        raise InvalidInput(
+            f"slug {slug!r} must be lowercase letters, digits and dashes", field="slug"
+        )
     if Workspace.objects.filter(slug=slug).exists():
         raise InvalidInput(f"workspace {slug!r} already exists", field="slug")
     workspace = Workspace.objects.create(slug=slug, name=name or slug)
-    audit_record(workspace=workspace, actor=actor, action="Workspace Created",
-                 resource_type="WORKSPACE", resource_id=workspace.id, resource_name=workspace.name)
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="Workspace Created",
+        resource_type="WORKSPACE",
+        resource_id=workspace.id,
+        resource_name=workspace.name,
+    )
     if owner is not None:
         membership_grant(workspace=workspace, user=owner, role=Role.OWNER, actor=actor)
     return workspace
@@ -54,15 +62,24 @@ def _validate_role(role: str) -> Role:
 
 
 @transaction.atomic
-def membership_grant(*, workspace: Workspace, user: AbstractBaseUser, role: str,
-                     actor: Actor, objects: Sequence[models.Model] | None = None) -> Membership:
+def membership_grant(
+    *,
+    workspace: Workspace,
+    user: AbstractBaseUser,
+    role: str,
+    actor: Actor,
+    objects: Sequence[models.Model] | None = None,
+) -> Membership:
     """Give `user` a role in the workspace: over all resources, or only over `objects`."""
     checked = _validate_role(role)
     if objects is not None and checked not in _ROLE_OBJECT_PERMS:
-        raise InvalidInput(f"role {checked.value} cannot be limited to listed resources",
-                           field="role")
+        raise InvalidInput(
+            f"role {checked.value} cannot be limited to listed resources", field="role"
+        )
     membership, _ = Membership.objects.update_or_create(
-        workspace=workspace, user=user, role=checked,
+        workspace=workspace,
+        user=user,
+        role=checked,
         defaults={"all_resources": objects is None},
     )
     for obj in objects or ():
@@ -71,33 +88,49 @@ def membership_grant(*, workspace: Workspace, user: AbstractBaseUser, role: str,
         for perm in _ROLE_OBJECT_PERMS[checked]:
             assign_perm(perm, user, obj)
     audit_record(
-        workspace=workspace, actor=actor, action="Membership Granted",
-        resource_type="MEMBERSHIP", resource_id=str(membership.pk),
+        workspace=workspace,
+        actor=actor,
+        action="Membership Granted",
+        resource_type="MEMBERSHIP",
+        resource_id=str(membership.pk),
         resource_name=str(user.get_username()),
-        diff={"role": checked.value, "scope": [str(o.pk) for o in objects]
-              if objects is not None else "all"},
+        diff={
+            "role": checked.value,
+            "scope": [str(o.pk) for o in objects] if objects is not None else "all",
+        },
     )
     return membership
 
 
 @transaction.atomic
-def membership_revoke(*, membership: Membership, actor: Actor,
-                      objects: Sequence[models.Model] = ()) -> None:
+def membership_revoke(
+    *, membership: Membership, actor: Actor, objects: Sequence[models.Model] = ()
+) -> None:
     role = Role(membership.role)
     for obj in objects:
         for perm in _ROLE_OBJECT_PERMS.get(role, ()):
             remove_perm(perm, membership.user, obj)
     audit_record(
-        workspace=membership.workspace, actor=actor, action="Membership Revoked",
-        resource_type="MEMBERSHIP", resource_id=str(membership.pk),
-        resource_name=str(membership.user.get_username()), diff={"role": role.value},
+        workspace=membership.workspace,
+        actor=actor,
+        action="Membership Revoked",
+        resource_type="MEMBERSHIP",
+        resource_id=str(membership.pk),
+        resource_name=str(membership.user.get_username()),
+        diff={"role": role.value},
     )
     membership.delete()
 
 
 @transaction.atomic
-def api_token_create(*, workspace: Workspace, name: str, role: str, actor: Actor,
-                     objects: Sequence[models.Model] | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *,
+    workspace: Workspace,
+    name: str,
+    role: str,
+    actor: Actor,
+    objects: Sequence[models.Model] | None = None,
+) -> tuple[ApiToken, str]:
     """Returns the token row and the raw token, which is shown once and never stored."""
     if not name or len(name) > 100:
         raise InvalidInput("name must be 1 to 100 characters", field="name")
@@ -108,13 +141,25 @@ def api_token_create(*, workspace: Workspace, name: str, role: str, actor: Actor
     )
     service_user.set_unusable_password()
     service_user.save(update_fields=["password"])
-    token = ApiToken.objects.create(workspace=workspace, user=service_user, name=name,
-                                    token_hash=hash_token(raw), token_prefix=raw[:10])
-    membership_grant(workspace=workspace, user=service_user, role=role, actor=actor,
-                     objects=objects)
-    audit_record(workspace=workspace, actor=actor, action="API Token Created",
-                 resource_type="API_TOKEN", resource_id=token.id, resource_name=name,
-                 diff={"role": role})
+    token = ApiToken.objects.create(
+        workspace=workspace,
+        user=service_user,
+        name=name,
+        token_hash=hash_token(raw),
+        token_prefix=raw[:10],
+    )
+    membership_grant(
+        workspace=workspace, user=service_user, role=role, actor=actor, objects=objects
+    )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="API Token Created",
+        resource_type="API_TOKEN",
+        resource_id=token.id,
+        resource_name=name,
+        diff={"role": role},
+    )
     return token, raw
 
 
@@ -126,6 +171,12 @@ def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     token.save(update_fields=["revoked_at"])
     token.user.is_active = False
     token.user.save(update_fields=["is_active"])
-    audit_record(workspace=token.workspace, actor=actor, action="API Token Revoked",
-                 resource_type="API_TOKEN", resource_id=token.id, resource_name=token.name)
+    audit_record(
+        workspace=token.workspace,
+        actor=actor,
+        action="API Token Revoked",
+        resource_type="API_TOKEN",
+        resource_id=token.id,
+        resource_name=token.name,
+    )
     return token

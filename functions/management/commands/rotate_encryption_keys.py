@@ -9,8 +9,10 @@ from functions.models import FunctionInstance
 
 
 class Command(BaseCommand):
-    help = ("Re-encrypt every stored secret with the first key of FUNCTIONS_ENCRYPTION_KEYS; "
-            "afterwards older keys can be removed.")
+    help = (
+        "Re-encrypt every stored secret with the first key of FUNCTIONS_ENCRYPTION_KEYS; "
+        "afterwards older keys can be removed."
+    )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:

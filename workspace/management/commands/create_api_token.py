@@ -16,7 +16,9 @@ def _functions(workspace: Workspace, ids: str) -> list[FunctionClass]:
     found = list(FunctionClass.objects.filter(workspace=workspace, id__in=bare))
     missing = set(bare) - {f.id for f in found}
     if missing:
-        raise CommandError(f"unknown function ids in {workspace.slug}: {', '.join(sorted(missing))}")
+        raise CommandError(
+            f"unknown function ids in {workspace.slug}: {', '.join(sorted(missing))}"
+        )
     return found
 
 
@@ -26,8 +28,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("--role", required=True, choices=Role.values)
-        parser.add_argument("--functions", default="",
-                            help="comma-separated function ids: limit the role to these")
+        parser.add_argument(
+            "--functions", default="", help="comma-separated function ids: limit the role to these"
+        )
         parser.add_argument("--name", default="", help="token name (default: the role)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -36,9 +39,13 @@ class Command(BaseCommand):
             raise CommandError(f"no workspace {options['slug']!r}")
         objects = _functions(workspace, options["functions"]) if options["functions"] else None
         try:
-            _, raw = api_token_create(workspace=workspace, name=options["name"] or options["role"],
-                                      role=options["role"], objects=objects,
-                                      actor=SYSTEM)
+            _, raw = api_token_create(
+                workspace=workspace,
+                name=options["name"] or options["role"],
+                role=options["role"],
+                objects=objects,
+                actor=SYSTEM,
+            )
         except DomainError as error:
             raise CommandError(error.message) from None
         self.stdout.write(raw)

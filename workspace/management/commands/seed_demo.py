@@ -33,10 +33,22 @@ async function onIdentify(event, settings) {
 """
 
 SAMPLE_SCHEMA = [
-    {"name": "label", "label": "Label", "description": "Added to every event", "type": "STRING",
-     "required": True, "sensitive": False},
-    {"name": "apiKey", "label": "API key", "description": "Example secret", "type": "STRING",
-     "required": False, "sensitive": True},
+    {
+        "name": "label",
+        "label": "Label",
+        "description": "Added to every event",
+        "type": "STRING",
+        "required": True,
+        "sensitive": False,
+    },
+    {
+        "name": "apiKey",
+        "label": "API key",
+        "description": "Example secret",
+        "type": "STRING",
+        "required": False,
+        "sensitive": True,
+    },
 ]
 
 
@@ -44,8 +56,11 @@ class Command(BaseCommand):
     help = "Seed the demo workspace `acme` (idempotent) and print the owner's login."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--receiver", default="http://127.0.0.1:8000/demo/receiver",
-                            help="URL of the demo webhook destination")
+        parser.add_argument(
+            "--receiver",
+            default="http://127.0.0.1:8000/demo/receiver",
+            help="URL of the demo webhook destination",
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -68,15 +83,26 @@ class Command(BaseCommand):
     def _seed(self, workspace: Workspace, receiver: str) -> None:
         source = source_create(workspace=workspace, actor=SYSTEM, name="Website")
         webhook: Destination = destination_create_webhook(
-            workspace=workspace, actor=SYSTEM, source=source, name="Demo webhook",
+            workspace=workspace,
+            actor=SYSTEM,
+            source=source,
+            name="Demo webhook",
             settings={"url": receiver, "headers": {"Authorization": "Bearer demo-secret-token"}},
         )
         function: FunctionClass = function_create(
-            workspace=workspace, actor=SYSTEM, resource_type=ResourceType.INSERT_DESTINATION,
-            display_name="Enrich and filter", description="Sample insert function",
-            code=SAMPLE_INSERT, settings_schema=SAMPLE_SCHEMA,
+            workspace=workspace,
+            actor=SYSTEM,
+            resource_type=ResourceType.INSERT_DESTINATION,
+            display_name="Enrich and filter",
+            description="Sample insert function",
+            code=SAMPLE_INSERT,
+            settings_schema=SAMPLE_SCHEMA,
         )
         insert_instance_create(
-            function=function, destination=webhook, actor=SYSTEM, name="Enrich and filter",
-            settings={"label": "acme-demo", "apiKey": "sk_live_demo_1234567890"}, enabled=True,
+            function=function,
+            destination=webhook,
+            actor=SYSTEM,
+            name="Enrich and filter",
+            settings={"label": "acme-demo", "apiKey": "sk_live_demo_1234567890"},
+            enabled=True,
         )

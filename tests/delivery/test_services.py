@@ -1,0 +1,143 @@
+import json
+
+import pytest
+from django.db import connection
+
+from delivery.models import Destination, DestinationKind, Source
+from delivery.services import (
+    destination_create_function,
+    destination_create_webhook,
+    destination_delete,
+    destination_update,
+    source_create,
+    source_update,
+    webhook_headers,
+)
+from functions.instances import instance_settings_decrypted
+from functions.models import FunctionInstance
+from tests.factories import function_factory, source_factory, webhook_factory
+from workspace.errors import InvalidInput
+from workspace.models import AuditEvent
+from workspace.services import workspace_create
+
+TOKEN = "Bearer super-secret-header-value"
+
+
+def test_source_create_has_write_key_and_audit(workspace, actor):
+    source = source_create(workspace=workspace, actor=actor, name="web")
+    assert len(source.write_key) == 32
+    assert AuditEvent.objects.filter(action="Source Created", resource_id=source.id).exists()
+
+
+def test_source_update_bad_name_refused(workspace, actor):
+    source = source_factory(workspace)
+    with pytest.raises(InvalidInput) as error:
+        source_update(source=source, actor=actor, name="x" * 201)
+    assert error.value.field == "name"
+    assert Source.objects.get().name == "web"
+
+
+def test_webhook_headers_encrypted_and_redacted(workspace, actor):
+    destination = webhook_factory(source_factory(workspace), headers={"Authorization": TOKEN})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT webhook_headers_encrypted FROM delivery_destination")
+        assert TOKEN not in cursor.fetchone()[0]
+    assert webhook_headers(destination) == {"Authorization": TOKEN}
+    assert TOKEN not in json.dumps(list(AuditEvent.objects.values_list("diff", flat=True)))
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"url": "ftp://example.com"}, "settings.url"),
+        ({"url": "not a url"}, "settings.url"),
+        ({"url": "https://example.com", "headers": {"a": 1}}, "settings.headers"),
+        ({"url": "https://example.com", "colour": "red"}, "settings"),
+    ],
+)
+def test_webhook_bad_settings_refused(workspace, actor, values, field):
+    with pytest.raises(InvalidInput) as error:
+        destination_create_webhook(
+            workspace=workspace,
+            actor=actor,
+            source=source_factory(workspace),
+            name="hook",
+            settings=values,
+        )
+    assert error.value.field == field
+    assert not Destination.objects.exists()
+
+
+def test_destination_function_instance_is_the_destination(workspace, actor):
+    function = function_factory(
+        workspace,
+        resource_type="DESTINATION",
+        settings_schema=[{"name": "apiKey", "type": "STRING", "required": True, "sensitive": True}],
+    )
+    destination = destination_create_function(
+        workspace=workspace,
+        actor=actor,
+        source=source_factory(workspace),
+        function=function,
+        name="to CRM",
+        settings={"apiKey": "k-123456789"},
+    )
+    assert destination.kind == DestinationKind.FUNCTION
+    assert instance_settings_decrypted(destination.function_instance) == {"apiKey": "k-123456789"}
+    assert AuditEvent.objects.filter(action="Integration Created").count() == 1
+
+
+def test_destination_create_function_with_insert_function_refused(workspace, actor):
+    with pytest.raises(InvalidInput) as error:
+        destination_create_function(
+            workspace=workspace,
+            actor=actor,
+            source=source_factory(workspace),
+            function=function_factory(workspace),
+            name="x",
+            settings={},
+        )
+    assert error.value.field == "metadataId"
+    assert not FunctionInstance.objects.exists()
+
+
+def test_destination_source_of_other_workspace_refused(workspace, actor):
+    foreign = source_factory(workspace_create(slug="other"))
+    with pytest.raises(InvalidInput) as error:
+        destination_create_webhook(
+            workspace=workspace,
+            actor=actor,
+            source=foreign,
+            name="x",
+            settings={"url": "https://example.com"},
+        )
+    assert error.value.field == "sourceId"
+
+
+def test_destination_disable_audited(workspace, actor):
+    destination = webhook_factory(source_factory(workspace))
+    destination_update(destination=destination, actor=actor, enabled=False)
+    assert AuditEvent.objects.filter(action="Integration Disabled").count() == 1
+
+
+@pytest.mark.parametrize("attempts", [0, 10, "9", True])
+def test_destination_max_attempts_bounds(workspace, actor, attempts):
+    destination = webhook_factory(source_factory(workspace))
+    with pytest.raises(InvalidInput) as error:
+        destination_update(destination=destination, actor=actor, max_attempts=attempts)
+    assert error.value.field == "maxAttempts"
+
+
+def test_destination_delete_removes_function_instance(workspace, actor):
+    function = function_factory(workspace, resource_type="DESTINATION")
+    destination = destination_create_function(
+        workspace=workspace,
+        actor=actor,
+        source=source_factory(workspace),
+        function=function,
+        name="to CRM",
+        settings={},
+    )
+    destination_delete(destination=destination, actor=actor)
+    assert not FunctionInstance.objects.exists()
+    assert AuditEvent.objects.filter(action="Integration Deleted").count() == 1
