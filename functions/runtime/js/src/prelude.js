@@ -1,0 +1,43 @@
+// Everything a function's code can see besides the ECMAScript built-ins.
+import { Buffer } from "buffer";
+import "fastestsmallesttextencoderdecoder";
+// The product ships atob 2.1.2 / btoa 1.2.1 (Node builds, over Buffer).
+import atob from "atob/node-atob.js";
+import btoa from "btoa";
+import { defineLazyGlobal } from "./lazy.js";
+import * as errors from "./errors.js";
+import { console } from "./console.js";
+import { cache } from "./cache.js";
+import { crypto } from "./crypto.js";
+import { clearTimeout, setTimeout } from "./timers.js";
+import { FetchError, Headers, Request, Response, fetch } from "./fetch.js";
+import { driver } from "./driver.js";
+
+const fixed = {
+  Buffer, atob, btoa, console, cache, crypto,
+  fetch, Headers, Request, Response, FetchError,
+  EventNotSupported: errors.EventNotSupported,
+  InvalidEventPayload: errors.InvalidEventPayload,
+  ValidationError: errors.ValidationError,
+  RetryError: errors.RetryError,
+  DropEvent: errors.DropEvent,
+};
+for (const [name, value] of Object.entries(fixed)) {
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+defineLazyGlobal("_", "lodash", (m) => m.default);
+defineLazyGlobal("moment", "moment", (m) => m.default);
+defineLazyGlobal("URL", "url", (m) => m.URL);
+defineLazyGlobal("URLSearchParams", "url", (m) => m.URLSearchParams);
+
+// mini-racer declares its own timers with `var` (not configurable); ours are driven by
+// Python instead, and its manager must not stay reachable.
+globalThis.setTimeout = setTimeout;
+globalThis.clearTimeout = clearTimeout;
+globalThis.__timer_manager = undefined;
+
+// The only door Python uses; user code can neither replace nor delete it.
+Object.defineProperty(globalThis, "__functions_driver", {
+  value: driver, writable: false, configurable: false, enumerable: false,
+});
