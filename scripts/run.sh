@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+# The demo webhook destination posts to this server on 127.0.0.1.
+export FUNCTIONS_ALLOW_PRIVATE_FETCH="${FUNCTIONS_ALLOW_PRIVATE_FETCH:-1}"
 $PY manage.py migrate --noinput
 $PY manage.py seed_demo
 .venv/bin/celery -A workspace worker -B -l info --concurrency 2 \
