@@ -4,7 +4,6 @@ runtime, in an isolated process, with test settings kept apart from instance val
 from typing import Any
 
 from functions.models import FunctionClass, ResourceType
-from functions.runtime import run_function
 from functions.schema import sensitive_names, setting_value_errors
 
 MAX_PREVIEW_EVENTS = 100
@@ -45,6 +44,9 @@ def preview_run(
     errors = setting_value_errors(settings_schema, settings)
     if errors:
         return _invalid_settings(errors, len(batch_events), batch)
+    # Imported here: the web process loads the runtime's Python side only when a test runs.
+    from functions.runtime import run_function
+
     secrets = [str(settings[n]) for n in sensitive_names(settings_schema) if settings.get(n)]
     kind = "insert" if resource_type == ResourceType.INSERT_DESTINATION else "destination"
     result = run_function(
