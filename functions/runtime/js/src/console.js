@@ -4,7 +4,7 @@ import { state } from "./state.js";
 const TRUNCATED = "[console output truncated: over the 4 KB limit]";
 
 function show(value) {
-  return typeof value === "string" ? value : inspect(value, { depth: 4, indent: undefined });
+  return typeof value === "string" ? value : inspect(value, { depth: 4 });
 }
 
 // util.format's placeholders, so `console.log('%s has %d items', a, n)` reads as in Node.

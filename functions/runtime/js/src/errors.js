@@ -35,9 +35,16 @@ export function describeError(err) {
     try { type = String(err.name || (err.constructor && err.constructor.name) || "Error"); } catch { /* hostile getter */ }
     let message = "";
     try { message = String(err.message); } catch { message = "(unreadable error message)"; }
-    return { type, message };
+    return { type, message, stack: userFrames(err) };
   }
   let message;
   try { message = String(err); } catch { message = "(unprintable value)"; }
   return { type: "Error", message };
+}
+
+// Only the frames of the user's own script (named function.js by the sandbox).
+function userFrames(err) {
+  let stack;
+  try { stack = String(err.stack || ""); } catch { return ""; }
+  return stack.split("\n").filter((line) => /^\s+at .*function\.js:\d+/.test(line)).join("\n");
 }

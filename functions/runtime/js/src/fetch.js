@@ -78,6 +78,7 @@ export function fetch(input, init) {
     const { id } = addPending("fetch", { resolve, reject, url: request.url, method: request.method });
     state.outbox.push({
       id,
+      slot: state.current,
       method: request.method,
       url: request.url,
       headers,

@@ -6,8 +6,8 @@ import { recordLine } from "./console.js";
 export function setTimeout(callback, delay, ...args) {
   if (typeof callback !== "function") throw new TypeError('The "callback" argument must be of type function');
   const ms = Math.max(0, Number(delay) || 0);
-  const { id } = addPending("timer", { callback, args });
-  state.timers.push({ id, delay: ms });
+  const { id, slot } = addPending("timer", { callback, args });
+  state.timers.push({ id, slot, delay: ms });
   return id;
 }
 

@@ -1,0 +1,73 @@
+"""Which addresses a function's fetch may connect to (SSRF protection)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Ranges `is_global` lets through but that are not ordinary public hosts.
+_EXTRA_BLOCKED = [
+    ipaddress.ip_network(net)
+    for net in (
+        "100.64.0.0/10",  # carrier-grade NAT
+        "192.0.0.0/24",
+        "198.18.0.0/15",  # benchmarking
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",
+        "fd00:ec2::/32",  # AWS metadata over IPv6 (inside fc00::/7, listed for clarity)
+    )
+]
+
+
+class NameNotResolved(OSError):
+    pass
+
+
+class BlockedAddress(Exception):
+    """The destination is loopback, private, link-local, metadata, multicast or reserved."""
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address hidden in IPv4-mapped, 6to4 and NAT64 forms."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip in ipaddress.ip_network("64:ff9b::/96"):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_public_address(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None:
+            return is_public_address(inner)
+    if not ip.is_global or ip.is_multicast or ip.is_reserved:
+        return False
+    return not any(ip.version == net.version and ip in net for net in _EXTRA_BLOCKED)
+
+
+async def resolve(host: str, port: int, *, allow_private: bool) -> str:
+    """Resolve once and return the address to pin the connection to.
+
+    Every record must be public ("one bad apple" rule): a name that resolves to both a
+    public and a private address is refused, so rebinding cannot pick the private one.
+    Failed resolution fails closed.
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise NameNotResolved(f"getaddrinfo ENOTFOUND {host}") from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise NameNotResolved(f"getaddrinfo ENOTFOUND {host}")
+    if not allow_private:
+        for address in addresses:
+            if not is_public_address(address):
+                raise BlockedAddress(f"{host} resolves to a non-public address ({address})")
+    return str(addresses[0])

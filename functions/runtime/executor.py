@@ -1,0 +1,140 @@
+"""Runs a request in this process: warm context, driver loop, re-runs after a kill."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from functions.runtime.config import RuntimeConfig, load_config
+from functions.runtime.contexts import context_key, warm_contexts
+from functions.runtime.errors import (
+    SandboxKilled,
+    ScriptError,
+    memory_error,
+    status_of_kill,
+    timeout_error,
+)
+from functions.runtime.fetch import make_client
+from functions.runtime.invocation import Job, Progress, invoke
+from functions.runtime.redaction import redact_run
+from functions.runtime.results import EventResult, RunResult
+
+_clients: dict[tuple[float, float], httpx.AsyncClient] = {}
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    code: str
+    kind: str
+    events: list[dict[str, Any]]
+    settings: dict[str, Any]
+    batch: bool
+    cache_key: str | None
+    timeout_ms: int | None
+    sensitive_values: tuple[str, ...]
+
+
+def _client(config: RuntimeConfig) -> httpx.AsyncClient:
+    key = (config.connect_timeout_s, config.read_timeout_s)
+    if key not in _clients:
+        _clients[key] = make_client(config)
+    return _clients[key]
+
+
+def _kill_error(killed: SandboxKilled, config: RuntimeConfig, timeout_ms: int) -> dict[str, str]:
+    if killed.kind == "timeout":
+        return timeout_error(timeout_ms)
+    if killed.kind == "memory":
+        return memory_error(config.memory_mb)
+    return {"type": "Error", "message": str(killed)}
+
+
+async def execute(request: RunRequest) -> RunResult:
+    started = time.perf_counter()
+    config = load_config()
+    result = await _run(request, config)
+    result.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    return redact_run(result, request.sensitive_values)
+
+
+async def _run(request: RunRequest, config: RuntimeConfig) -> RunResult:
+    timeout_ms = request.timeout_ms or config.timeout_ms
+    config = replace(config, timeout_ms=timeout_ms)
+    job = Job(request.kind, request.events, request.settings, request.batch, timeout_ms)
+    key = (
+        context_key(request.cache_key, request.code, request.settings)
+        if request.cache_key
+        else None
+    )
+    try:
+        async with warm_contexts.sandbox(key, request.code, config) as sandbox:
+            progress = await invoke(sandbox, job, config, _client(config))
+    except ScriptError as exc:
+        return RunResult.failed(len(job.events), exc.status, exc.error)
+    except SandboxKilled as killed:
+        return await _after_kill(request, Progress(killed=killed), config)
+    if progress.killed is not None:
+        return await _after_kill(request, progress, config)
+    return _assemble(job, progress)
+
+
+async def _after_kill(request: RunRequest, progress: Progress, config: RuntimeConfig) -> RunResult:
+    """A limit stopped V8 mid-batch: re-run the unsettled events one by one, so that
+    only the event that hits the limit again is marked."""
+    killed = progress.killed
+    assert killed is not None
+    job = Job(request.kind, request.events, request.settings, request.batch, config.timeout_ms)
+    unsettled = progress.unsettled(len(request.events))
+    if len(unsettled) == 1 and len(request.events) == 1:
+        error = _kill_error(killed, config, config.timeout_ms)
+        progress.settled[0] = {
+            "i": 0,
+            "status": status_of_kill(killed.kind),
+            "error": error,
+            "output": None,
+        }
+        return _assemble(job, progress)
+    assembled = _assemble(job, progress)
+    for i in unsettled:
+        alone = replace(request, events=[request.events[i]])
+        assembled.results[i] = (await _run(alone, config)).results[0]
+    _rebuild_totals(assembled, progress)
+    return assembled
+
+
+def _event_result(job: Job, progress: Progress, i: int) -> EventResult:
+    item = progress.settled.get(i) or {"status": "bad_request", "error": None, "output": None}
+    shared = "batch" if job.batch else None
+    logs = [*progress.logs.get(shared or "", []), *progress.logs.get(str(i), [])]
+    requests = [*progress.requests.get(shared or "", []), *progress.requests.get(str(i), [])]
+    error = dict(item["error"]) if item.get("error") else None
+    stack = error.pop("stack", "") if error else ""
+    if stack and item["status"] == "bad_request":
+        # The error keeps {type, message}; the user's own frames go to the logs.
+        logs.append(f"{error['type']}: {error['message']}\n{stack}")
+    return EventResult(item["status"], error, item.get("output"), logs, requests)
+
+
+def _assemble(job: Job, progress: Progress) -> RunResult:
+    result = RunResult(results=[_event_result(job, progress, i) for i in range(len(job.events))])
+    _rebuild_totals(result, progress)
+    return result
+
+
+def _rebuild_totals(result: RunResult, progress: Progress) -> None:
+    logs = [*progress.logs.get("run", []), *progress.logs.get("batch", [])]
+    requests = [*progress.requests.get("run", []), *progress.requests.get("batch", [])]
+    shared_logs, shared_requests = (
+        len(progress.logs.get("batch", [])),
+        len(progress.requests.get("batch", [])),
+    )
+    for event in result.results:
+        # Batch-level lines are already counted once above.
+        logs.extend(event.logs[shared_logs:] if progress.logs.get("batch") else event.logs)
+        requests.extend(
+            event.requests[shared_requests:] if progress.requests.get("batch") else event.requests
+        )
+    result.logs, result.requests = logs, requests

@@ -1,0 +1,194 @@
+"""fetch() carried out in Python: SSRF checks, pinned connections, redirects, caps."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from functions.runtime.addresses import BlockedAddress, NameNotResolved, resolve
+from functions.runtime.config import RuntimeConfig
+
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+USER_AGENT = "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)"
+# Dropped when a redirect leaves the origin, as node-fetch does.
+CREDENTIAL_HEADERS = {"authorization", "cookie", "www-authenticate"}
+
+
+class FetchFailure(Exception):
+    def __init__(self, message: str, kind: str = "system", code: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+
+
+@dataclass
+class Hop:
+    method: str
+    url: httpx.URL
+    headers: list[tuple[str, str]]
+    body: bytes | None
+
+
+def make_client(config: RuntimeConfig) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(
+        connect=config.connect_timeout_s, read=config.read_timeout_s, write=10.0, pool=10.0
+    )
+    # No keep-alive: connections are keyed by the pinned IP, and one kept for host A must
+    # never carry a request for host B that happens to share the address.
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+    return httpx.AsyncClient(
+        timeout=timeout, limits=limits, follow_redirects=False, trust_env=False
+    )
+
+
+def trace_url(url: httpx.URL) -> str:
+    """The URL as recorded in the trace: never the user:password part."""
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
+
+async def _send_pinned(client: httpx.AsyncClient, hop: Hop, allow_private: bool) -> httpx.Response:
+    if hop.url.scheme not in ("http", "https"):
+        raise FetchFailure(f"Only http(s) URLs are supported, not {hop.url.scheme}:", "system")
+    host = hop.url.host
+    port = hop.url.port or (443 if hop.url.scheme == "https" else 80)
+    address = await resolve(host, port, allow_private=allow_private)
+    headers = [(k, v) for k, v in hop.headers if k.lower() != "host"]
+    headers.append(("host", hop.url.netloc.decode("ascii").rpartition("@")[2]))
+    extensions = {"sni_hostname": host} if hop.url.scheme == "https" else {}
+    pinned = hop.url.copy_with(host=address, username=None, password=None)
+    request = client.build_request(
+        hop.method, pinned, headers=headers, content=hop.body, extensions=extensions
+    )
+    return await client.send(request, stream=True)
+
+
+async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise FetchFailure(f"content size at {url} over limit: {limit}", "max-size")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _next_hop(hop: Hop, response: httpx.Response) -> Hop:
+    target = hop.url.join(response.headers["location"])
+    method, body = hop.method, hop.body
+    if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+        method, body = "GET", None
+    headers = hop.headers
+    if (target.scheme, target.host, target.port) != (hop.url.scheme, hop.url.host, hop.url.port):
+        headers = [(k, v) for k, v in headers if k.lower() not in CREDENTIAL_HEADERS]
+    if body is None:
+        headers = [
+            (k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")
+        ]
+    return Hop(method, target, headers, body)
+
+
+def _initial_hop(spec: dict[str, Any]) -> Hop:
+    headers = [(str(k), str(v)) for k, v in spec.get("headers") or []]
+    if not any(k.lower() == "user-agent" for k, _ in headers):
+        headers.append(("user-agent", USER_AGENT))
+    if not any(k.lower() == "accept" for k, _ in headers):
+        headers.append(("accept", "*/*"))
+    body = base64.b64decode(spec["body"]) if spec.get("body") is not None else None
+    try:
+        url = httpx.URL(str(spec["url"]))
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise FetchFailure(f"Invalid URL: {exc}", "system") from exc
+    if url.scheme not in ("http", "https"):
+        raise FetchFailure(f"Only http(s) URLs are supported, not {url.scheme}:", "system")
+    if not url.host:
+        raise FetchFailure("Only absolute URLs are supported", "system")
+    return Hop(str(spec.get("method") or "GET").upper(), url, headers, body)
+
+
+async def _follow(
+    client: httpx.AsyncClient, spec: dict[str, Any], config: RuntimeConfig
+) -> dict[str, Any]:
+    hop = _initial_hop(spec)
+    limit = min(int(spec.get("size") or 0) or config.max_response_bytes, config.max_response_bytes)
+    mode, hops_left = spec.get("redirect") or "follow", int(spec.get("follow", 20))
+    redirected = False
+    while True:
+        response = await _send_pinned(client, hop, config.allow_private_fetch)
+        try:
+            location = response.headers.get("location")
+            if response.status_code in REDIRECT_CODES and location and mode != "manual":
+                if mode == "error":
+                    raise FetchFailure(
+                        f"uri requested responds with a redirect, redirect mode is set to error: {hop.url}",
+                        "no-redirect",
+                    )
+                if hops_left <= 0:
+                    raise FetchFailure(f"maximum redirect reached at: {hop.url}", "max-redirect")
+                hops_left -= 1
+                hop, redirected = _next_hop(hop, response), True
+                continue
+            body = await _read_capped(response, limit, trace_url(hop.url))
+        finally:
+            await response.aclose()
+        return {
+            "status": response.status_code,
+            "statusText": response.reason_phrase,
+            "headers": [
+                [k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw
+            ],
+            "body": base64.b64encode(body).decode("ascii"),
+            "url": str(hop.url),
+            "redirected": redirected,
+        }
+
+
+def _failure(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, FetchFailure):
+        return {"message": str(exc), "type": exc.kind, "code": exc.code}
+    if isinstance(exc, BlockedAddress):
+        return {"message": str(exc), "type": "system", "code": "EBLOCKED"}
+    if isinstance(exc, NameNotResolved):
+        return {"message": str(exc), "type": "system", "code": "ENOTFOUND"}
+    if isinstance(exc, httpx.TimeoutException | asyncio.TimeoutError):
+        return {"message": "network timeout", "type": "request-timeout", "code": "ETIMEDOUT"}
+    return {"message": str(exc) or type(exc).__name__, "type": "system", "code": "ECONNREFUSED"}
+
+
+async def perform_fetch(
+    client: httpx.AsyncClient, spec: dict[str, Any], config: RuntimeConfig, budget_s: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run one fetch; returns the resolution for JS and the trace entry."""
+    started = time.perf_counter()
+    timeout = budget_s
+    if spec.get("timeout"):
+        timeout = min(timeout, float(spec["timeout"]) / 1000)
+    try:
+        result = await asyncio.wait_for(_follow(client, spec, config), max(timeout, 0.001))
+        resolution: dict[str, Any] = {"id": spec["id"], **result}
+        status: int | None = result["status"]
+        error = None
+    except Exception as exc:  # every failure becomes a FetchError in JS
+        resolution = {"id": spec["id"], "error": _failure(exc)}
+        status, error = None, resolution["error"]["message"]
+    trace: dict[str, Any] = {
+        "method": str(spec.get("method") or "GET").upper(),
+        "url": _safe_trace_url(spec.get("url")),
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+    if error:
+        trace["error"] = error
+    return resolution, trace
+
+
+def _safe_trace_url(raw: Any) -> str:
+    try:
+        return trace_url(httpx.URL(str(raw)))
+    except Exception:
+        return "(invalid URL)"
