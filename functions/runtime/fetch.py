@@ -124,10 +124,10 @@ async def _follow(
             location = response.headers.get("location")
             if response.status_code in REDIRECT_CODES and location and mode != "manual":
                 if mode == "error":
-                    raise FetchFailure(
-                        f"uri requested responds with a redirect, redirect mode is set to error: {hop.url}",
-                        "no-redirect",
+                    message = (
+                        "uri requested responds with a redirect, redirect mode is set to error"
                     )
+                    raise FetchFailure(f"{message}: {hop.url}", "no-redirect")
                 if hops_left <= 0:
                     raise FetchFailure(f"maximum redirect reached at: {hop.url}", "max-redirect")
                 hops_left -= 1
