@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from functions.admin_access import WorkspaceScopedAdmin, actor_of
+from functions.admin_access import WorkspaceScopedAdmin, actor_of, is_member
 from functions.instances import instance_settings_masked, instance_update
 from functions.models import FunctionClass, FunctionInstance, FunctionVersion
 from functions.preview import PreviewInputError, preview_function
@@ -26,7 +26,12 @@ from functions.services import (
     function_version_restore,
 )
 from workspace.errors import DomainError
-from workspace.queries import can_admin_source, can_edit_function, can_view_function
+from workspace.queries import (
+    can_admin_source,
+    can_edit_function,
+    can_view_function,
+    workspaces_of,
+)
 
 _SERVICE_FIELDS = {
     "display_name": "display_name",
@@ -99,7 +104,9 @@ class VersionInline(admin.TabularInline):
 
     @admin.display(description="")
     def restore(self, version: FunctionVersion) -> str:
-        url = reverse("admin:functions_functionclass_restore", args=[version.function_id, version.id])
+        url = reverse(
+            "admin:functions_functionclass_restore", args=[version.function_id, version.id]
+        )
         return format_html(
             '<button type="submit" form="restore-form" formaction="{}" class="button">'
             "Restore</button>",
@@ -125,14 +132,19 @@ class FunctionClassAdmin(WorkspaceScopedAdmin):
         return function.versions.count()
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return super().has_view_permission(request)
+        if obj is None or request.user.is_superuser:
+            return is_member(request)
         return can_view_function(request.user, obj.workspace, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return super().has_change_permission(request)
+        if obj is None or request.user.is_superuser:
+            return is_member(request)
         return can_edit_function(request.user, obj.workspace, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        if request.user.is_superuser:
+            return True
+        return any(can_edit_function(request.user, ws, None) for ws in workspaces_of(request.user))
 
     has_delete_permission = has_change_permission
 
@@ -156,7 +168,9 @@ class FunctionClassAdmin(WorkspaceScopedAdmin):
             obj.pk = created.pk
             return
         changes = {
-            _SERVICE_FIELDS[name]: data[name] for name in form.changed_data if name in _SERVICE_FIELDS
+            _SERVICE_FIELDS[name]: data[name]
+            for name in form.changed_data
+            if name in _SERVICE_FIELDS
         }
         original = FunctionClass.objects.get(pk=obj.pk)
         if changes:
@@ -178,7 +192,9 @@ class FunctionClassAdmin(WorkspaceScopedAdmin):
             "attached_destination__source", "destination__source"
         ):
             source = _source_of(instance)
-            if source is not None and not can_admin_source(request.user, function.workspace, source):
+            if source is not None and not can_admin_source(
+                request.user, function.workspace, source
+            ):
                 raise PermissionDenied
         try:
             moved = function_deploy(function=function, actor=actor_of(request), instance_ids=ids)
@@ -209,9 +225,12 @@ class FunctionClassAdmin(WorkspaceScopedAdmin):
         if not can_edit_function(request.user, function.workspace, function):
             raise PermissionDenied
         version = get_object_or_404(function.versions, pk=version_id)
-        restored = function_version_restore(function=function, version=version, actor=actor_of(request))
+        restored = function_version_restore(
+            function=function, version=version, actor=actor_of(request)
+        )
         self.message_user(
-            request, f"Restored version {version.number} as version {restored.number}. Deploy to use it."
+            request,
+            f"Restored version {version.number} as version {restored.number}. Deploy to use it.",
         )
         return HttpResponseRedirect(reverse("admin:functions_functionclass_change", args=[pk]))
 
@@ -245,7 +264,7 @@ def _test_view(request: HttpRequest, function: FunctionClass) -> JsonResponse:
 class InstanceSettingsForm(forms.ModelForm):
     settings_json = forms.JSONField(
         label="Settings",
-        help_text="Sensitive values are shown masked; leave a masked value to keep the stored secret.",
+        help_text="Sensitive values are shown masked; a masked value keeps the stored secret.",
         widget=forms.Textarea(attrs={"rows": 8, "class": "function-schema"}),
     )
 
@@ -271,6 +290,22 @@ class FunctionInstanceAdmin(WorkspaceScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # instances are made by connecting a function to a destination
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None or request.user.is_superuser:
+            return is_member(request)
+        return can_view_function(request.user, obj.workspace, obj.function)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None or request.user.is_superuser:
+            return is_member(request)
+        source = _source_of(obj)
+        return can_edit_function(request.user, obj.workspace, obj.function) or (
+            source is not None and can_admin_source(request.user, obj.workspace, source)
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # disconnecting goes through the destination
+
     @admin.display(description="kind")
     def kind(self, instance: FunctionInstance) -> str:
         return "insert" if instance.function.is_insert else "destination"
@@ -291,7 +326,9 @@ class FunctionInstanceAdmin(WorkspaceScopedAdmin):
         if source is not None and not can_admin_source(request.user, instance.workspace, source):
             raise PermissionDenied
 
-    def save_model(self, request: HttpRequest, obj: FunctionInstance, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: FunctionInstance, form: Any, change: bool
+    ) -> None:
         original = FunctionInstance.objects.get(pk=obj.pk)
         if "enabled" in form.changed_data:
             self._check_source_admin(request, original)
@@ -310,7 +347,9 @@ class FunctionInstanceAdmin(WorkspaceScopedAdmin):
         for instance in queryset:
             self._check_source_admin(request, instance)
             instance_update(instance=instance, actor=actor_of(request), enabled=on)
-        self.message_user(request, f"{'Enabled' if on else 'Disabled'} {queryset.count()} instance(s).")
+        self.message_user(
+            request, f"{'Enabled' if on else 'Disabled'} {queryset.count()} instance(s)."
+        )
 
     @admin.action(description="Enable selected instances")
     def enable_instances(self, request: HttpRequest, queryset: QuerySet[FunctionInstance]) -> None:

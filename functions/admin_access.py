@@ -14,10 +14,21 @@ def actor_of(request: HttpRequest) -> Actor:
     return Actor(user=request.user)  # type: ignore[arg-type]
 
 
+def is_member(request: HttpRequest) -> bool:
+    return bool(request.user.is_superuser) or workspaces_of(request.user).exists()
+
+
 class WorkspaceScopedAdmin(admin.ModelAdmin):
-    """Superusers see every workspace; other staff only their own."""
+    """Superusers see every workspace; members only their own, by their roles (not by
+    Django's model permissions, which workspace members do not hold)."""
 
     workspace_field = "workspace"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)

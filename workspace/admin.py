@@ -9,10 +9,6 @@ from workspace.models import ApiToken, AuditEvent, Membership, Workspace
 from workspace.queries import workspaces_of
 from workspace.services import api_token_revoke
 
-admin.site.site_header = "Functions"
-admin.site.site_title = "Functions"
-admin.site.index_title = "Workspace"
-
 
 class ReadOnlyMixin:
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -75,8 +71,16 @@ class AuditEventAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
     list_filter = ("action", "resource_type", "workspace")
     search_fields = ("resource_id", "resource_name", "actor")
     date_hierarchy = "timestamp"
-    fields = ("timestamp", "workspace", "actor", "action", "resource_type", "resource_id",
-              "resource_name", "diff")
+    fields = (
+        "timestamp",
+        "workspace",
+        "actor",
+        "action",
+        "resource_type",
+        "resource_id",
+        "resource_name",
+        "diff",
+    )
     readonly_fields = fields
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:

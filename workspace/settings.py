@@ -31,7 +31,7 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = env_str("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "workspace.apps.WorkspaceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -101,6 +101,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Functions ---------------------------------------------------------------
 FUNCTIONS_ENCRYPTION_KEYS = [
@@ -137,17 +138,47 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# --- Delivery pipeline (delivery/) ----------------------------------------------
+# Retries: randomized exponential backoff from this base (30 s, 1 min, 2 min, ... 32 min).
+DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 30)
+DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 3600)
+# A task handed deliveries holds them this long; after that the sweeper hands them over again.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300)
+# Accepted events whose task never ran are handed to Celery again after this long.
+DELIVERY_OUTBOX_REDISPATCH_SECONDS = env_int("DELIVERY_OUTBOX_REDISPATCH_SECONDS", 60)
+DELIVERY_SWEEP_SECONDS = float(env_str("DELIVERY_SWEEP_SECONDS", "2"))
+# onBatch functions: flush at batchMaxCount or after this wait.
+DELIVERY_BATCH_WAIT_SECONDS = env_int("DELIVERY_BATCH_WAIT_SECONDS", 10)
+DELIVERY_BATCH_MAX_BYTES = 6 * 1024 * 1024
+# Events per task for functions without onBatch and for webhooks.
+DELIVERY_CHUNK_SIZE = env_int("DELIVERY_CHUNK_SIZE", 500)
+DELIVERY_WEBHOOK_TIMEOUT_SECONDS = float(env_str("DELIVERY_WEBHOOK_TIMEOUT_SECONDS", "10"))
+DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 32)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "delivery-sweep": {"task": "delivery.sweep", "schedule": DELIVERY_SWEEP_SECONDS},
+}
 
 # --- REST framework ----------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "workspace.api.schema.ApiAutoSchema",
+    # Requests per token per period; every answer reports it in X-RateLimit-* headers.
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("FUNCTIONS_API_RATE_LIMIT", "1200/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Functions Public API",
-    "DESCRIPTION": "Destination functions and destination insert functions.",
+    "DESCRIPTION": (
+        "Destination functions and destination insert functions. Authenticate with "
+        '`Authorization: Bearer <token>`; answers are `{"data": ...}` or '
+        '`{"errors": [{"type", "message", "field"}]}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SECURITY": [{"token": []}],
+    "ENUM_NAME_OVERRIDES": {
+        "SuccessStatusEnum": ["SUCCESS"],
+        "RunStatusEnum": "functions.runtime.results.STATUSES",
+    },
 }
 
 LOGGING = {
