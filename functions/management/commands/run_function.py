@@ -34,14 +34,20 @@ class Command(BaseCommand):
         parser.add_argument("code")
         parser.add_argument("--type", required=True, choices=["insert", "destination"])
         parser.add_argument("--event", required=True)
-        parser.add_argument("--settings")
+        # `--settings` is Django's own option (the settings module): manage.py hands ours to
+        # this command as --function-settings.
+        parser.add_argument("--function-settings", metavar="SETTINGS.json")
         parser.add_argument("--batch", action="store_true")
         parser.add_argument("--timeout-ms", type=int)
 
     def handle(self, *args: Any, **options: Any) -> None:
         code = _read_code(options["code"])
         event = _read_json(options["event"], "event")
-        settings = _read_json(options["settings"], "settings") if options["settings"] else {}
+        settings = (
+            _read_json(options["function_settings"], "settings")
+            if options["function_settings"]
+            else {}
+        )
         batch = options["batch"]
         if batch and not isinstance(event, list):
             raise CommandError("with --batch the event file must hold a JSON array of events")
