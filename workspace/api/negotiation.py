@@ -53,9 +53,14 @@ class ApiJSONParser(BaseParser):
         if len(raw) > limit:
             raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            text = raw.decode("utf-8")
+            data = json.loads(text, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"Malformed JSON: {exc}") from None
+        # PostgreSQL text and jsonb cannot hold NUL: refuse it here rather than fail later.
+        if "\\u0000" in text or "\x00" in text:
+            raise ParseError("Request body contains a NUL character (\\u0000)")
+        return data
 
 
 class EnvelopeRenderer(JSONRenderer):

@@ -1,0 +1,1 @@
+"""Public API for sources and destinations (webhooks and destination function instances)."""

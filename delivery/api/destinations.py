@@ -1,0 +1,253 @@
+"""Destinations: a webhook (`metadataId: "webhook"`) or a destination function instance
+(`metadataId` = the function's catalogId). Create, list, get, update, delete; all need
+Source Admin over the destination's source."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from delivery import services
+from delivery.api.queries import destination_by_id, destinations_list, source_by_id
+from delivery.models import Destination, DestinationKind, Source
+from functions.api.queries import function_by_api_id
+from functions.instances import instance_settings_masked
+from functions.models import FunctionClass, ResourceType
+from functions.schema import mask
+from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
+from workspace.api.serializers import StatusSerializer, StrictSerializer
+from workspace.api.views import ApiView, require
+from workspace.errors import InvalidInput, NotFound
+from workspace.queries import can_admin_source, can_view_function
+
+TAGS = ["Destinations"]
+WEBHOOK = "webhook"
+DESTINATION_ID = OpenApiParameter("destinationId", str, OpenApiParameter.PATH)
+
+
+class DestinationMetadataSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text='"webhook", or the destination function\'s catalogId.')
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DestinationKind.values)
+
+
+class DestinationSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    enabled = serializers.BooleanField(help_text="Whether this Destination receives data.")
+    sourceId = serializers.CharField(source="source_id")
+    metadata = serializers.SerializerMethodField()
+    settings = serializers.SerializerMethodField(
+        help_text="Webhook url and headers, or the function's setting values; secrets and "
+        "header values masked (bullets + last 4 characters)."
+    )
+    maxAttempts = serializers.IntegerField(source="max_attempts")
+    functionInstanceId = serializers.CharField(
+        source="function_instance_id",
+        allow_null=True,
+        help_text="The destination function instance (for deploy's instanceIds).",
+    )
+    versionId = serializers.SerializerMethodField()
+    insertFunctionInstanceId = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    @extend_schema_field(DestinationMetadataSerializer)
+    def get_metadata(self, destination: Destination) -> dict[str, Any]:
+        instance = destination.function_instance
+        if instance is None:
+            return {"id": WEBHOOK, "name": "Webhook", "kind": DestinationKind.WEBHOOK}
+        return {
+            "id": instance.function_id,
+            "name": instance.function.display_name,
+            "kind": DestinationKind.FUNCTION,
+        }
+
+    def get_settings(self, destination: Destination) -> dict[str, Any]:
+        if destination.function_instance is not None:
+            return instance_settings_masked(destination.function_instance)
+        headers = services.webhook_headers(destination)
+        return {
+            "url": destination.webhook_url,
+            "headers": {name: mask(value) for name, value in headers.items()},
+        }
+
+    def get_versionId(self, destination: Destination) -> str | None:
+        instance = destination.function_instance
+        return instance.version_id if instance is not None else None
+
+    def get_insertFunctionInstanceId(self, destination: Destination) -> str | None:
+        insert = getattr(destination, "insert_instance", None)
+        return insert.id if insert is not None else None
+
+
+class DestinationOutputSerializer(serializers.Serializer):
+    destination = DestinationSerializer()
+
+
+class DestinationListOutputSerializer(serializers.Serializer):
+    destinations = DestinationSerializer(many=True)
+    pagination = PaginationOutputSerializer()
+
+
+class DestinationCreateSerializer(StrictSerializer):
+    sourceId = serializers.CharField(max_length=64)
+    metadataId = serializers.CharField(
+        max_length=64, help_text='"webhook", or a destination function\'s catalogId.'
+    )
+    name = serializers.CharField(max_length=200, required=False)
+    enabled = serializers.BooleanField(required=False, default=True)
+    settings = serializers.DictField(
+        help_text="Webhook: {url, headers}. Function: its setting values."
+    )
+
+
+class DestinationUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    enabled = serializers.BooleanField(required=False)
+    settings = serializers.DictField(
+        required=False, help_text="Masked values sent back keep the stored secrets."
+    )
+    maxAttempts = serializers.IntegerField(
+        required=False, min_value=services.MIN_ATTEMPTS, max_value=services.MAX_ATTEMPTS
+    )
+
+
+class DestinationListQuerySerializer(serializers.Serializer):
+    sourceId = serializers.CharField(max_length=64, required=False)
+
+
+def _data(destination: Destination) -> dict[str, Any]:
+    return {"destination": DestinationSerializer(destination).data}
+
+
+class DestinationListView(ApiView):
+    @extend_schema(
+        operation_id="listDestinations",
+        tags=TAGS,
+        parameters=[DestinationListQuerySerializer, *PAGINATION_PARAMETERS],
+        responses={200: DestinationListOutputSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.query(DestinationListQuerySerializer)
+        page = paginate(
+            destinations_list(
+                user=self.user, workspace=self.workspace, source_id=query.get("sourceId", "")
+            ),
+            request,
+        )
+        return Response(
+            {
+                "destinations": DestinationSerializer(page.items, many=True).data,
+                "pagination": page.pagination,
+            }
+        )
+
+    @extend_schema(
+        operation_id="createDestination",
+        tags=TAGS,
+        request=DestinationCreateSerializer,
+        responses={200: DestinationOutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.validated(DestinationCreateSerializer)
+        source = self.connectable_source(data["sourceId"])
+        common = {
+            "workspace": self.workspace,
+            "actor": self.actor,
+            "source": source,
+            "settings": data["settings"],
+            "enabled": data["enabled"],
+        }
+        if data["metadataId"] == WEBHOOK:
+            destination = services.destination_create_webhook(
+                name=data.get("name", "Webhook"), **common
+            )
+        else:
+            function = self.destination_function(data["metadataId"])
+            destination = services.destination_create_function(
+                function=function, name=data.get("name", function.display_name), **common
+            )
+        return Response(_data(destination))
+
+    def connectable_source(self, source_id: str) -> Source:
+        try:
+            source = source_by_id(self.workspace, source_id)
+        except NotFound:
+            raise InvalidInput(f"Source {source_id} not found.", field="sourceId") from None
+        require(
+            can_admin_source(self.user, self.workspace, source),
+            "Connecting a destination needs the Source Admin role over the source",
+            field="sourceId",
+        )
+        return source
+
+    def destination_function(self, metadata_id: str) -> FunctionClass:
+        try:
+            function = function_by_api_id(self.workspace, metadata_id)
+        except NotFound:
+            function = None
+        if function is None or function.resource_type != ResourceType.DESTINATION:
+            raise InvalidInput(
+                f"Destination metadata {metadata_id} not found: use "
+                '"webhook" or a destination function\'s catalogId.',
+                field="metadataId",
+            )
+        require(
+            can_view_function(self.user, self.workspace, function),
+            "Your roles do not let you use this function",
+            field="metadataId",
+        )
+        return function
+
+
+class DestinationDetailView(ApiView):
+    def administered_destination(self, destination_id: str) -> Destination:
+        destination = destination_by_id(self.workspace, destination_id)
+        require(
+            can_admin_source(self.user, self.workspace, destination.source),
+            "This needs the Source Admin role over the destination's source",
+        )
+        return destination
+
+    @extend_schema(
+        operation_id="getDestination",
+        tags=TAGS,
+        parameters=[DESTINATION_ID],
+        responses={200: DestinationOutputSerializer},
+    )
+    def get(self, request: Request, destinationId: str) -> Response:
+        return Response(_data(self.administered_destination(destinationId)))
+
+    @extend_schema(
+        operation_id="updateDestination",
+        tags=TAGS,
+        parameters=[DESTINATION_ID],
+        request=DestinationUpdateSerializer,
+        responses={200: DestinationOutputSerializer},
+    )
+    def patch(self, request: Request, destinationId: str) -> Response:
+        destination = self.administered_destination(destinationId)
+        data = self.validated(DestinationUpdateSerializer)
+        destination = services.destination_update(
+            destination=destination,
+            actor=self.actor,
+            name=data.get("name"),
+            enabled=data.get("enabled"),
+            settings=data.get("settings"),
+            max_attempts=data.get("maxAttempts"),
+        )
+        return Response(_data(destination))
+
+    @extend_schema(
+        operation_id="deleteDestination",
+        tags=TAGS,
+        parameters=[DESTINATION_ID],
+        responses={200: StatusSerializer},
+    )
+    def delete(self, request: Request, destinationId: str) -> Response:
+        destination = self.administered_destination(destinationId)
+        services.destination_delete(destination=destination, actor=self.actor)
+        return Response({"status": "SUCCESS"})

@@ -1,0 +1,1 @@
+"""Public API for functions, versions, deploy, insert function instances and test runs."""
