@@ -9,6 +9,7 @@ from delivery.models import Destination, DestinationKind, Source
 from functions.crypto import decrypt_value, encrypt_value
 from functions.instances import build_instance, instance_snapshot, store_instance_settings
 from functions.models import FunctionClass, ResourceType
+from functions.schema import is_masked
 from workspace.audit import REDACTED, Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
 from workspace.models import Workspace
@@ -103,6 +104,27 @@ def webhook_headers(destination: Destination) -> dict[str, str]:
     if not destination.webhook_headers_encrypted:
         return {}
     return decrypt_value(destination.webhook_headers_encrypted)  # type: ignore[no-any-return]
+
+
+def _merged_webhook_settings(destination: Destination, settings: Any) -> dict[str, Any]:
+    """Update semantics: an omitted url or headers keeps the stored one, and a masked header
+    value sent back (as the API shows them) keeps the stored value."""
+    if not isinstance(settings, dict):
+        raise InvalidInput("settings must be an object", field="settings")
+    stored = webhook_headers(destination)
+    merged = {"url": destination.webhook_url, "headers": stored, **settings}
+    if isinstance(merged["headers"], dict):
+        for name, value in merged["headers"].items():
+            if is_masked(value) and name not in stored:
+                raise InvalidInput(
+                    f"settings.headers.{name}: a masked value was sent but none is stored",
+                    field=f"settings.headers.{name}",
+                )
+        merged["headers"] = {
+            name: stored[name] if is_masked(value) else value
+            for name, value in merged["headers"].items()
+        }
+    return merged
 
 
 def destination_snapshot(destination: Destination) -> dict[str, Any]:
@@ -225,7 +247,7 @@ def destination_update(
     if max_attempts is not None:
         destination.max_attempts = _check_max_attempts(max_attempts)
     if settings is not None and destination.kind == DestinationKind.WEBHOOK:
-        url, headers = _check_webhook({"url": destination.webhook_url, **settings})
+        url, headers = _check_webhook(_merged_webhook_settings(destination, settings))
         destination.webhook_url = url
         destination.webhook_headers_encrypted = encrypt_value(headers) if headers else ""
     elif settings is not None and destination.function_instance is not None:
