@@ -38,7 +38,10 @@ class Destination(models.Model):
     # Header values often carry credentials: kept encrypted as one Fernet token.
     webhook_headers_encrypted = models.TextField(blank=True)
     function_instance = models.OneToOneField(
-        "functions.FunctionInstance", null=True, blank=True, on_delete=models.CASCADE,
+        "functions.FunctionInstance",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="destination",
     )
     max_attempts = models.PositiveSmallIntegerField(default=9)
@@ -75,8 +78,9 @@ class EventDelivery(models.Model):
     message_id = models.CharField(max_length=200)
     event_type = models.CharField(max_length=16)
     event = models.JSONField()
-    status = models.CharField(max_length=40, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.RETRYING)
+    status = models.CharField(
+        max_length=40, choices=DeliveryStatus.choices, default=DeliveryStatus.RETRYING
+    )
     error_type = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -84,6 +88,10 @@ class EventDelivery(models.Model):
     logs = models.JSONField(default=list, blank=True)
     requests = models.JSONField(default=list, blank=True)
     received_at = models.DateTimeField()
+    # The retry window (4 hours) runs from here; a replay starts a new window.
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    # Set when a task is handed these rows; a task holding another token skips them.
+    lease_token = models.CharField(max_length=40, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -91,10 +99,60 @@ class EventDelivery(models.Model):
         verbose_name_plural = "event deliveries"
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["destination", "message_id"],
-                                    name="uniq_delivery_per_destination"),
+            models.UniqueConstraint(
+                fields=["destination", "message_id"], name="uniq_delivery_per_destination"
+            ),
         ]
-        indexes = [models.Index(fields=["destination", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["destination", "status", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.destination_id}: {self.status}"
+
+
+class OutboxEntry(models.Model):
+    """Events accepted by the tracking API, written in the request's transaction and handed
+    to Celery; the sweeper hands over again any entry whose task was lost."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    events = models.JSONField()
+    created_at = models.DateTimeField()
+    dispatched_at = models.DateTimeField(db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "outbox entries"
+
+    def __str__(self) -> str:
+        return f"outbox {self.id} ({len(self.events)} events)"
+
+
+class FilterAction(models.TextChoices):
+    DROP_EVENT = "drop_event", "Drop event"
+    ONLY_SEND = "only_send", "Only send"
+    DROP_PROPERTIES = "drop_properties", "Drop properties"
+    ALLOW_PROPERTIES = "allow_properties", "Allow properties"
+    SAMPLE = "sample", "Sample a percentage"
+
+
+class DestinationFilter(models.Model):
+    """A destination filter: an `if` expression and what to do with matching events."""
+
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="filters")
+    title = models.CharField(max_length=200)
+    expression = models.TextField()
+    action = models.CharField(max_length=32, choices=FilterAction.choices)
+    # Field paths for drop/allow properties, e.g. ["properties.email", "context.ip"].
+    fields = models.JSONField(default=list, blank=True)
+    percent = models.FloatField(null=True, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title

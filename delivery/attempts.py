@@ -1,0 +1,68 @@
+"""Attempting deliveries: claim the rows of a lease token, run the destination's pipeline once
+for the whole batch, record every outcome in one bulk write."""
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from delivery.ledger import deliveries_claim, deliveries_record, lease_until
+from delivery.models import DeliveryStatus, Destination, EventDelivery
+from delivery.outbox import batch_size_of, destinations_loaded, outbox_process
+from delivery.pipeline import deliver_events
+
+
+def deliveries_attempt(*, destination: Destination, token: str) -> int:
+    """Attempt the rows leased with `token`; returns how many were attempted."""
+    rows = deliveries_claim(destination=destination, token=token)
+    if rows:
+        outcomes = deliver_events(destination, [row.event for row in rows])
+        deliveries_record(destination=destination, rows=rows, outcomes=outcomes)
+    return len(rows)
+
+
+def lease_rows(ids: list[int]) -> str:
+    token = uuid.uuid4().hex
+    EventDelivery.objects.filter(pk__in=ids).update(
+        lease_token=token, next_attempt_at=lease_until(timezone.now())
+    )
+    return token
+
+
+def full_batches_flush(destination: Destination) -> int:
+    """Attempt the waiting events of an onBatch destination while a full batch is there."""
+    size = batch_size_of(destination)
+    attempted = 0
+    while size is not None:
+        with transaction.atomic():
+            ids = list(
+                EventDelivery.objects.select_for_update(skip_locked=True)
+                .filter(
+                    destination=destination,
+                    status=DeliveryStatus.RETRYING,
+                    lease_token="",
+                )
+                .order_by("next_attempt_at")
+                .values_list("pk", flat=True)[:size]
+            )
+            if len(ids) < size:
+                break
+            token = lease_rows(ids)
+        attempted += deliveries_attempt(destination=destination, token=token)
+    return attempted
+
+
+def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
+    token, destinations = outbox_process(entry_id=entry_id)
+    attempted = 0
+    for destination in destinations:
+        attempted += deliveries_attempt(destination=destination, token=token)
+        attempted += full_batches_flush(destination)
+    return attempted
+
+
+def leased_deliver(*, destination_id: str, token: str) -> int:
+    destination = destinations_loaded().filter(pk=destination_id).first()
+    if destination is None:
+        return 0
+    return deliveries_attempt(destination=destination, token=token)

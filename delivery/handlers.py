@@ -1,0 +1,87 @@
+"""Running a function instance (insert or destination) on a batch of events, through the
+runtime: one call into V8 per batch, outcomes per event."""
+
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+
+from delivery.outcomes import Outcome, error_outcome
+from functions.crypto import DecryptionFailed
+from functions.instances import instance_settings_decrypted
+from functions.models import FunctionInstance
+from functions.schema import sensitive_names, setting_value_errors
+
+_BATCH_HANDLER = re.compile(r"\bonBatch\b")
+
+
+def has_batch_handler(instance: FunctionInstance) -> bool:
+    return bool(_BATCH_HANDLER.search(instance.version.code))
+
+
+def size_batches(events: list[dict[str, Any]], max_count: int) -> list[list[int]]:
+    """Indexes of `events` cut into batches of at most `max_count` events and 6 MB."""
+    batches: list[list[int]] = [[]]
+    size = 0
+    for index, event in enumerate(events):
+        event_size = len(json.dumps(event, separators=(",", ":")))
+        current = batches[-1]
+        if current and (
+            len(current) >= max_count or size + event_size > settings.DELIVERY_BATCH_MAX_BYTES
+        ):
+            batches.append([])
+            size = 0
+        batches[-1].append(index)
+        size += event_size
+    return [batch for batch in batches if batch]
+
+
+def _settings_or_error(instance: FunctionInstance) -> tuple[dict[str, Any], Outcome | None]:
+    try:
+        values = instance_settings_decrypted(instance)
+    except DecryptionFailed as error:
+        return {}, error_outcome("invalid_settings", "InvalidSettings", str(error))
+    errors = setting_value_errors(instance.version.settings_schema, values)
+    if errors:
+        return values, error_outcome("invalid_settings", "InvalidSettings", "; ".join(errors))
+    return values, None
+
+
+def run_instance(
+    *, instance: FunctionInstance, kind: str, events: list[dict[str, Any]]
+) -> list[Outcome]:
+    """One outcome per event; `kind` is "insert" or "destination"."""
+    # Imported here so webhook-only workers never load V8 (mini-racer) at all.
+    from functions.runtime import run_function
+
+    values, refused = _settings_or_error(instance)
+    if refused is not None:
+        return [refused for _ in events]
+    secret = sensitive_names(instance.version.settings_schema)
+    batched = has_batch_handler(instance)
+    outcomes: list[Outcome] = [Outcome("bad_request")] * len(events)
+    for indexes in size_batches(
+        events, instance.function.batch_max_count if batched else settings.DELIVERY_CHUNK_SIZE
+    ):
+        result = run_function(
+            code=instance.version.code,
+            kind=kind,
+            events=[events[i] for i in indexes],
+            settings=values,
+            batch=batched and len(indexes) > 1,
+            cache_key=f"fv_{instance.version_id}",
+            timeout_ms=None,
+            sensitive_values=[str(values[n]) for n in secret if values.get(n)],
+            isolated=False,
+        )
+        for index, one in zip(indexes, result.results, strict=True):
+            # An onBatch run logs once for the whole batch: failures keep that log.
+            outcomes[index] = Outcome(
+                one.status,
+                one.error,
+                one.output,
+                list(one.logs or result.logs),
+                list(one.requests or result.requests),
+            )
+    return outcomes

@@ -1,0 +1,132 @@
+"""The EventDelivery ledger: rows opened, claimed and recorded in bulk, never one by one."""
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from delivery.backoff import next_attempt_time
+from delivery.models import DeliveryStatus, Destination, EventDelivery
+from delivery.outcomes import FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
+
+RECORDED_FIELDS = [
+    "status",
+    "error_type",
+    "error_message",
+    "attempts",
+    "next_attempt_at",
+    "logs",
+    "requests",
+    "lease_token",
+    "window_started_at",
+    "event",
+    "updated_at",
+]
+
+
+def lease_until(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+
+
+def deliveries_open(rows: list[EventDelivery]) -> None:
+    """New rows; an event seen before at a destination keeps its existing row."""
+    EventDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+
+
+@transaction.atomic
+def deliveries_claim(*, destination: Destination, token: str) -> list[EventDelivery]:
+    """The pending rows handed over with `token`, their attempt counted before any user code
+    runs. Rows whose attempts are used up (their earlier runs crashed) are failed instead."""
+    now = timezone.now()
+    rows = list(
+        EventDelivery.objects.select_for_update(skip_locked=True)
+        .filter(
+            destination=destination,
+            lease_token=token,
+            status=DeliveryStatus.RETRYING,
+        )
+        .order_by("id")
+    )
+    spent = [row for row in rows if row.attempts >= destination.max_attempts]
+    live = [row for row in rows if row.attempts < destination.max_attempts]
+    if spent:
+        crashed = error_outcome(
+            "failed", "Crashed", "the handler did not finish; its process crashed or was killed"
+        )
+        for row in spent:
+            _apply(row, crashed, destination, now)
+        _write(spent)
+    EventDelivery.objects.filter(pk__in=[row.pk for row in live]).update(
+        attempts=F("attempts") + 1,
+        next_attempt_at=lease_until(now),
+        window_started_at=Coalesce("window_started_at", now),
+        updated_at=now,
+    )
+    for row in live:
+        row.attempts += 1
+        row.window_started_at = row.window_started_at or now
+    return live
+
+
+def _apply(
+    row: EventDelivery,
+    outcome: Outcome,
+    destination: Destination,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> None:
+    error = outcome.error or {}
+    row.error_type = str(error.get("type", ""))[:100]
+    row.error_message = str(error.get("message", ""))
+    row.logs, row.requests = outcome.logs, outcome.requests
+    row.lease_token, row.next_attempt_at, row.updated_at = "", None, now
+    if outcome.status in ("delivered", "success"):
+        row.status, row.logs, row.requests = DeliveryStatus.DELIVERED, [], []
+    elif outcome.status in FINAL_STATUSES:
+        row.status = FINAL_STATUSES[outcome.status]
+    elif outcome.status in RETRYABLE:
+        row.next_attempt_at = next_attempt_time(
+            attempts=row.attempts,
+            max_attempts=destination.max_attempts,
+            window_started_at=row.window_started_at or now,
+            now=now,
+            rng=rng,
+        )
+        row.status = DeliveryStatus.RETRYING if row.next_attempt_at else DeliveryStatus.FAILED
+    else:
+        row.status = DeliveryStatus.FAILED
+
+
+def _write(rows: list[EventDelivery]) -> None:
+    EventDelivery.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["destination", "message_id"],
+        update_fields=RECORDED_FIELDS,
+        batch_size=1000,
+    )
+
+
+def deliveries_record(
+    *,
+    destination: Destination,
+    rows: list[EventDelivery],
+    outcomes: list[Outcome],
+    rng: random.Random | None = None,
+) -> None:
+    now = timezone.now()
+    for row, outcome in zip(rows, outcomes, strict=True):
+        _apply(row, outcome, destination, now, rng)
+    _write(rows)
+
+
+def summarize(rows: list[EventDelivery]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return counts

@@ -1,0 +1,144 @@
+"""Durable acceptance: the tracking API writes its events to an outbox row and hands the row to
+Celery inside the same transaction, so an answered request is never lost and a broker
+outage is a 503 with nothing half-accepted. Processing the row fans the events out to
+the source's destinations (routing and destination filters) as EventDelivery rows."""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from delivery.destination_filters import apply_filters, compile_filters
+from delivery.handlers import has_batch_handler
+from delivery.ledger import deliveries_open, lease_until
+from delivery.models import DeliveryStatus, Destination, EventDelivery, OutboxEntry, Source
+from delivery.pipeline import insert_instance_of
+from delivery.routing import destination_names, is_routed
+
+# Publishing gives up fast: the client is waiting and will retry after a 503.
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
+class BrokerUnavailable(Exception):
+    pass
+
+
+def _entry_lock(entry_id: uuid.UUID) -> None:
+    """On PostgreSQL, a task that receives an entry before its transaction committed waits
+    for the commit instead of finding nothing."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def outbox_publish(entry_id: uuid.UUID) -> None:
+    from delivery.tasks import process_outbox_entry
+
+    try:
+        process_outbox_entry.apply_async(
+            args=[str(entry_id)], retry=True, retry_policy=_PUBLISH_RETRY
+        )
+    except (OperationalError, OSError) as error:
+        raise BrokerUnavailable(str(error)) from error
+
+
+def events_accept(
+    *, source: Source, events: list[dict[str, Any]], received_at: datetime
+) -> OutboxEntry:
+    """Durably accept `events`, or BrokerUnavailable with nothing stored."""
+    entry_id = uuid.uuid4()
+    with transaction.atomic():
+        _entry_lock(entry_id)
+        entry = OutboxEntry.objects.create(
+            id=entry_id,
+            source=source,
+            events=events,
+            created_at=received_at,
+            dispatched_at=received_at,
+        )
+        outbox_publish(entry_id)
+    return entry
+
+
+def _route(
+    destination: Destination, entry: OutboxEntry, token: str, now: datetime
+) -> list[EventDelivery]:
+    names = destination_names(destination)
+    filters = compile_filters(list(destination.filters.all()))
+    batching = batch_size_of(destination) is not None
+    due = (
+        now + timedelta(seconds=settings.DELIVERY_BATCH_WAIT_SECONDS)
+        if batching
+        else lease_until(now)
+    )
+    rows = []
+    for event in entry.events:
+        if not is_routed(event, names):
+            continue
+        kept = apply_filters(filters, event)
+        row = EventDelivery(
+            workspace_id=destination.workspace_id,
+            destination=destination,
+            message_id=event["messageId"],
+            event_type=event["type"],
+            event=kept or event,
+            received_at=entry.created_at,
+            next_attempt_at=due,
+            lease_token="" if batching else token,
+        )
+        if kept is None:
+            row.status, row.next_attempt_at, row.lease_token = (
+                DeliveryStatus.FILTERED_BY_DESTINATION_FILTER,
+                None,
+                "",
+            )
+        rows.append(row)
+    return rows
+
+
+def batch_size_of(destination: Destination) -> int | None:
+    """batchMaxCount when a function on this destination has onBatch, else None."""
+    sizes = [
+        instance.function.batch_max_count
+        for instance in (insert_instance_of(destination), destination.function_instance)
+        if instance is not None and has_batch_handler(instance)
+    ]
+    return min(sizes) if sizes else None
+
+
+def destinations_loaded() -> "QuerySet[Destination]":
+    """Destinations with what their pipeline reads, in three queries whatever their number."""
+    return Destination.objects.select_related(
+        "function_instance__version",
+        "function_instance__function",
+        "insert_instance__version",
+        "insert_instance__function",
+    ).prefetch_related("filters")
+
+
+def target_destinations(source_id: str) -> list[Destination]:
+    return list(destinations_loaded().filter(source_id=source_id, enabled=True))
+
+
+def outbox_process(*, entry_id: uuid.UUID) -> tuple[str, list[Destination]]:
+    """Fan the entry out once; returns the lease token of its rows and its destinations,
+    so the caller attempts them (again, when this task was redelivered after a crash)."""
+    token = entry_id.hex
+    with transaction.atomic():
+        _entry_lock(entry_id)
+        entry = OutboxEntry.objects.select_for_update().filter(id=entry_id).first()
+        if entry is None:
+            return token, []
+        destinations = target_destinations(entry.source_id)
+        if entry.processed_at is None:
+            now = timezone.now()
+            deliveries_open([row for d in destinations for row in _route(d, entry, token, now)])
+            entry.processed_at = now
+            entry.save(update_fields=["processed_at"])
+    return token, destinations

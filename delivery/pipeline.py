@@ -1,0 +1,59 @@
+"""One destination's handling of a batch of events: the insert function, then the webhook or
+the destination function. Destination filters ran before, when the events were fanned out."""
+
+from typing import Any
+
+from delivery.handlers import run_instance
+from delivery.models import Destination, DestinationKind
+from delivery.outcomes import Outcome
+from delivery.services import webhook_headers
+from delivery.webhook import webhook_send
+from functions.models import FunctionInstance
+
+
+def insert_instance_of(destination: Destination) -> FunctionInstance | None:
+    try:
+        instance: FunctionInstance = destination.insert_instance  # type: ignore[attr-defined]
+    except FunctionInstance.DoesNotExist:
+        return None
+    return instance if instance.enabled else None
+
+
+def _send(destination: Destination, events: list[dict[str, Any]]) -> list[Outcome]:
+    if not events:
+        return []
+    if destination.kind == DestinationKind.WEBHOOK:
+        return webhook_send(
+            url=destination.webhook_url, headers=webhook_headers(destination), events=events
+        )
+    assert destination.function_instance is not None
+    outcomes = run_instance(
+        instance=destination.function_instance, kind="destination", events=events
+    )
+    for outcome in outcomes:
+        if outcome.status == "success":
+            outcome.status = "delivered"
+    return outcomes
+
+
+def deliver_events(destination: Destination, events: list[dict[str, Any]]) -> list[Outcome]:
+    """One outcome per event, in order: `delivered`, or why not."""
+    outcomes: list[Outcome | None] = [None] * len(events)
+    current = list(events)
+    insert = insert_instance_of(destination)
+    if insert is not None:
+        for index, outcome in enumerate(
+            run_instance(instance=insert, kind="insert", events=events)
+        ):
+            if outcome.status == "success" and isinstance(outcome.output, dict):
+                current[index] = outcome.output
+            elif outcome.status == "success":
+                outcomes[index] = Outcome("filtered", logs=outcome.logs)
+            else:
+                outcomes[index] = outcome
+    pending = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    for index, outcome in zip(
+        pending, _send(destination, [current[i] for i in pending]), strict=True
+    ):
+        outcomes[index] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]

@@ -1,0 +1,26 @@
+"""Celery tasks of the pipeline: each takes a batch reference, calls one service, and is safe
+to run twice (acks_late with task_reject_on_worker_lost redelivers after a crash)."""
+
+import uuid
+
+from celery import shared_task
+
+from delivery.attempts import leased_deliver, outbox_entry_deliver
+from delivery.sweeper import pipeline_sweep
+
+
+@shared_task(name="delivery.process_outbox_entry", acks_late=True, ignore_result=True)
+def process_outbox_entry(entry_id: str) -> int:
+    """Fan one accepted request's events out and attempt them."""
+    return outbox_entry_deliver(entry_id=uuid.UUID(entry_id))
+
+
+@shared_task(name="delivery.attempt_deliveries", acks_late=True, ignore_result=True)
+def attempt_deliveries(destination_id: str, token: str) -> int:
+    """Attempt a batch of one destination's deliveries, leased with `token`."""
+    return leased_deliver(destination_id=destination_id, token=token)
+
+
+@shared_task(name="delivery.sweep", acks_late=True, ignore_result=True, expires=30)
+def sweep() -> dict[str, int]:
+    return pipeline_sweep()

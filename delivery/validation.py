@@ -1,0 +1,77 @@
+"""The tracking spec: which events the tracking API accepts, and what it stamps on them."""
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+EVENT_TYPES = ("track", "identify", "page", "screen", "group", "alias")
+MAX_EVENT_BYTES = 32 * 1024
+MAX_REQUEST_BYTES = 500 * 1024
+# Batch-level fields that every event of a /v1/batch request inherits.
+_BATCH_DEFAULTS = ("context", "integrations")
+
+
+class InvalidEvent(ValueError):
+    pass
+
+
+def _check_event(event: Any, where: str) -> None:
+    if not isinstance(event, dict):
+        raise InvalidEvent(f"{where} must be a JSON object")
+    kind = event.get("type")
+    if kind not in EVENT_TYPES:
+        raise InvalidEvent(f"{where}.type must be one of {', '.join(EVENT_TYPES)}")
+    if not _present(event.get("userId")) and not _present(event.get("anonymousId")):
+        raise InvalidEvent(f"{where} needs a userId or an anonymousId")
+    if kind == "track" and not (isinstance(event.get("event"), str) and event["event"]):
+        raise InvalidEvent(f"{where}.event is required for a track call")
+    if kind == "group" and not _present(event.get("groupId")):
+        raise InvalidEvent(f"{where}.groupId is required for a group call")
+    if kind == "alias" and not _present(event.get("previousId")):
+        raise InvalidEvent(f"{where}.previousId is required for an alias call")
+    for name in ("properties", "traits", "context", "integrations"):
+        if event.get(name) is not None and not isinstance(event[name], dict):
+            raise InvalidEvent(f"{where}.{name} must be an object")
+    message_id = event.get("messageId")
+    if message_id is not None and not (isinstance(message_id, str) and 0 < len(message_id) <= 200):
+        raise InvalidEvent(f"{where}.messageId must be a string of at most 200 characters")
+    if len(json.dumps(event, separators=(",", ":"))) > MAX_EVENT_BYTES:
+        raise InvalidEvent(f"{where} is larger than 32 KB")
+
+
+def _present(value: Any) -> bool:
+    return (isinstance(value, str) and value != "") or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    )
+
+
+def _stamp(event: dict[str, Any], received_at: str) -> dict[str, Any]:
+    event.pop("writeKey", None)
+    if not event.get("messageId"):
+        event["messageId"] = f"api-{uuid.uuid4()}"
+    event.setdefault("timestamp", received_at)
+    event["receivedAt"] = received_at
+    return event
+
+
+def events_from_body(body: Any, *, kind: str, received_at: datetime) -> list[dict[str, Any]]:
+    """The events of one tracking API request, validated and stamped, or InvalidEvent."""
+    if not isinstance(body, dict):
+        raise InvalidEvent("the body must be a JSON object")
+    stamp = received_at.isoformat().replace("+00:00", "Z")
+    if kind != "batch":
+        event = dict(body, type=kind)
+        _check_event(event, "the event")
+        return [_stamp(event, stamp)]
+    items = body.get("batch")
+    if not isinstance(items, list) or not items:
+        raise InvalidEvent("batch must be a non-empty list of events")
+    events = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            defaults = {k: body[k] for k in _BATCH_DEFAULTS if isinstance(body.get(k), dict)}
+            item = {**defaults, **item}
+        _check_event(item, f"batch[{index}]")
+        events.append(_stamp(item, stamp))
+    return events
