@@ -109,8 +109,9 @@ class _Run:
             self._absorb(out)
             if len(self.progress.settled) >= len(self.job.events):
                 return
-            deliver = self._take_ready()
-            if deliver:
+            delivered, deliver = bool(deliver), self._take_ready()
+            if deliver or delivered:
+                # What a delivery set off shows up in the next step's output.
                 continue
             if not self.tasks:
                 return self._settle_rest("bad_request", NEVER_FINISHED)

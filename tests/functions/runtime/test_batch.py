@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from tests.functions.runtime.conftest import run
+
+SEED_BATCH_FILTER = """
+async function onBatch(events, settings) {
+  let response = [];
+  try {
+    for (const event of events) {
+      if (event.event === 'drop') {
+        continue
+      }
+      event.properties.enriched = "Enriched from insert function";
+      response.push(event)
+    }
+  } catch (error) {
+    throw new RetryError('Failed function', error);
+  }
+  return response;
+}
+"""
+
+SEED_INSERT_GROUPING = """
+async function onBatch(events, settings) {
+  const eventsByType = {}
+  for (const event of events) {
+    if (!(event.type in eventsByType)) {
+      eventsByType[event.type] = []
+    }
+    eventsByType[event.type].push(event)
+  }
+  const promises = Object.entries(eventsByType).map(([type, events]) => {
+    switch (type) {
+    case 'track':
+      return onTrackBatch(events, settings)
+    case 'identify':
+      return onIdentifyBatch(events, settings)
+    }
+  })
+  try {
+    const results = await Promise.all(promises);
+    const batchResult = [].concat(...results);
+    return batchResult;
+  } catch (error) {
+    throw new RetryError(error.message);
+  }
+}
+async function onTrackBatch(events, settings) {
+  return events
+}
+async function onIdentifyBatch(events, settings) {
+  return events.map(e => ({...e, traits: {...e.traits, seen: true}}))
+}
+"""
+
+
+def _events(*names: str) -> list[dict]:
+    return [
+        {"type": "track", "event": name, "messageId": f"m{i}", "properties": {}}
+        for i, name in enumerate(names)
+    ]
+
+
+def test_onbatch_seed_filtering_example_marks_left_out_events_filtered() -> None:
+    result = run(SEED_BATCH_FILTER, _events("keep", "drop", "keep2"), batch=True)
+    assert [r.status for r in result.results] == ["success", "filtered", "success"]
+    assert result.results[2].output["properties"] == {"enriched": "Enriched from insert function"}
+
+
+def test_onbatch_seed_grouping_example_matches_by_message_id() -> None:
+    events = [
+        {"type": "identify", "messageId": "a", "traits": {}},
+        {"type": "track", "messageId": "b"},
+        {"type": "identify", "messageId": "c", "traits": {}},
+    ]
+    result = run(SEED_INSERT_GROUPING, events, batch=True)
+    assert [r.status for r in result.results] == ["success"] * 3
+    assert result.results[0].output == {"type": "identify", "messageId": "a", "traits": {"seen": True}}
+    assert result.results[1].output == {"type": "track", "messageId": "b"}
+
+
+def test_onbatch_without_message_ids_matches_by_position() -> None:
+    code = "async function onBatch(events) { return events.map(e => ({...e, n: 1})) }"
+    result = run(code, [{"type": "track"}, {"type": "page"}], batch=True)
+    assert [r.output for r in result.results] == [{"type": "track", "n": 1}, {"type": "page", "n": 1}]
+
+
+def test_onbatch_is_called_once_for_the_whole_batch() -> None:
+    code = "async function onBatch(events) { console.log('batch of', events.length); return events }"
+    result = run(code, _events("a", "b", "c"), batch=True)
+    assert result.logs == ["batch of 3"]
+    assert all(r.logs == ["batch of 3"] for r in result.results)
+
+
+def test_onbatch_throw_applies_to_every_event() -> None:
+    code = "async function onBatch(events) { throw new RetryError('later') }"
+    result = run(code, _events("a", "b"), batch=True)
+    assert [(r.status, r.error["message"]) for r in result.results] == [("retry", "later")] * 2
+
+
+def test_onbatch_destination_statuses_per_event() -> None:
+    code = """async function onBatch(events) {
+      return [{status: 200}, {status: 400, errorMessage: 'Bad Request'}, {status: 200},
+              {status: 500, errorMessage: 'Error processing request'}, {status: 429}]
+    }"""
+    result = run(code, _events("1", "2", "3", "4", "5"), kind="destination", batch=True)
+    assert [r.status for r in result.results] == ["success", "bad_request", "success", "retry", "retry"]
+    assert result.results[1].error["message"] == "Bad Request"
+
+
+def test_onbatch_destination_grouping_example_succeeds() -> None:
+    code = """async function onBatch(events, settings) {
+      const eventsByType = {}
+      for (const event of events) {
+        if (!(event.type in eventsByType)) { eventsByType[event.type] = [] }
+        eventsByType[event.type].push(event)
+      }
+      const promises = Object.entries(eventsByType).map(([type, events]) => {
+        switch (type) {
+          case 'track': return onTrackBatch(events, settings)
+          case 'identify': return onIdentifyBatch(events, settings)
+        }
+      })
+      return Promise.all(promises)
+    }
+    async function onTrackBatch(events, settings) {}
+    async function onIdentifyBatch(events, settings) {}"""
+    events = [{"type": "identify"}, {"type": "track"}, {"type": "track"}]
+    result = run(code, events, kind="destination", batch=True)
+    assert [r.status for r in result.results] == ["success"] * 3
+
+
+def test_batch_without_onbatch_isolates_each_event() -> None:
+    code = """async function onTrack(e) {
+      console.log('handling', e.event)
+      if (e.event === 'bad') throw new ValidationError('nope')
+      await null; await null
+      console.log('done', e.event)
+      return e
+    }"""
+    result = run(code, _events("a", "bad", "c"), batch=True)
+    assert [r.status for r in result.results] == ["success", "message_rejected", "success"]
+    assert result.results[0].logs == ["handling a", "done a"]
+    assert result.results[1].logs == ["handling bad"]
+    assert result.results[2].logs == ["handling c", "done c"]
+
+
+def test_batch_false_with_onbatch_uses_single_handlers() -> None:
+    code = "async function onBatch(e) { return [] }\nasync function onTrack(e) { return e }"
+    result = run(code, _events("a"))
+    assert result.results[0].status == "success"
