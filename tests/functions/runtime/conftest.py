@@ -26,19 +26,24 @@ def run(code: str, events: list[dict[str, Any]] | dict[str, Any], **kwargs: Any)
     return run_function(code=code, events=events, **kwargs)
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    # The default backlog (5) drops SYNs under a burst of concurrent fetches.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class Server:
     def __init__(self) -> None:
         self.hits: list[dict[str, Any]] = []
         self.active = 0
         self.max_active = 0
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
+        self.httpd = _HTTPServer(("127.0.0.1", 0), _handler(self))
         self.port = self.httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
 
     def stop(self) -> None:
         self.httpd.shutdown()
@@ -65,7 +70,7 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             with server.lock:
                 server.hits.append({"method": self.command, "path": url.path, "body": body,
-                                    "headers": dict(self.headers)})
+                                    "headers": {k.lower(): v for k, v in self.headers.items()}})
                 server.active += 1
                 server.max_active = max(server.max_active, server.active)
             try:

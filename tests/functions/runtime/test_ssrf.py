@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+
+from functions.runtime import addresses
+from tests.functions.runtime.conftest import Server, run
+
+PROBE = """async function onTrack(e, s) {
+  try { const res = await fetch(s.url); return {status: res.status} }
+  catch (err) { return {error: err.message, code: err.code} }
+}"""
+
+
+@pytest.fixture
+def target(monkeypatch: pytest.MonkeyPatch):
+    """A local server reachable only through the test-only name `public.test`."""
+    srv = Server()
+    srv.start()
+    real = addresses.resolve
+
+    async def resolve(host: str, port: int, *, allow_private: bool) -> str:
+        if host == "public.test":
+            return "127.0.0.1"
+        return await real(host, port, allow_private=allow_private)
+
+    monkeypatch.setattr("functions.runtime.fetch.resolve", resolve)
+    monkeypatch.delenv("FUNCTIONS_ALLOW_PRIVATE_FETCH", raising=False)
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/",
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:{port}/",
+        "http://[::ffff:127.0.0.1]:{port}/",
+        "http://2130706433:{port}/",
+        "http://0x7f000001:{port}/",
+        "http://0.0.0.0:{port}/",
+        "http://100.64.0.1/",
+        "http://[fd00:ec2::254]/",
+        "http://224.0.0.1/",
+        "http://localhost:{port}/",
+    ],
+)
+def test_ssrf_private_addresses_are_refused(target: Server, url: str) -> None:
+    output = run(PROBE, {"type": "track"}, settings={"url": url.format(port=target.port)}).results[0].output
+    assert output["code"] == "EBLOCKED", output
+    assert target.hits == []
+
+
+def test_ssrf_redirect_to_a_private_address_is_refused(target: Server) -> None:
+    private = f"http://127.0.0.1:{target.port}/echo"
+    url = f"http://public.test:{target.port}/redirect?to={private}"
+    output = run(PROBE, {"type": "track"}, settings={"url": url}).results[0].output
+    assert output["code"] == "EBLOCKED"
+    assert [h["path"] for h in target.hits] == ["/redirect"]
+
+
+def test_ssrf_public_name_is_fetched_with_the_original_host_header(target: Server) -> None:
+    url = f"http://public.test:{target.port}/echo"
+    assert run(PROBE, {"type": "track"}, settings={"url": url}).results[0].output == {"status": 200}
+    assert target.hits[0]["headers"]["host"] == f"public.test:{target.port}"
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/", "gopher://x/"])
+def test_ssrf_only_http_and_https(target: Server, url: str) -> None:
+    output = run(PROBE, {"type": "track"}, settings={"url": url}).results[0].output
+    assert "error" in output
+
+
+def test_ssrf_blocked_request_is_traced_without_status(target: Server) -> None:
+    result = run(PROBE, {"type": "track"}, settings={"url": "http://10.0.0.1/x"})
+    trace = result.results[0].requests[0]
+    assert trace["status"] is None and trace["url"] == "http://10.0.0.1/x"
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [("8.8.8.8", True), ("2606:4700::1111", True), ("192.168.1.1", False), ("::ffff:10.0.0.1", False),
+     ("2002:7f00:1::", False), ("64:ff9b::a9fe:a9fe", False), ("fe80::1", False), ("198.18.0.1", False)],
+)
+def test_ssrf_address_classification(address: str, public: bool) -> None:
+    import ipaddress
+
+    assert addresses.is_public_address(ipaddress.ip_address(address)) is public
