@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from tests.functions.runtime.conftest import run
+
+LOOP = "async function onTrack(e) { if (e.bad) { while (true) {} } return e }"
+BOMB = "async function onTrack(e) { if (e.bad) { const a = []; while (true) a.push(new Array(1e5).fill(e)) } return e }"
+
+
+def test_limits_infinite_loop_times_out() -> None:
+    result = run(LOOP, {"type": "track", "bad": True}, timeout_ms=200).results[0]
+    assert result.status == "timeout"
+    assert result.error["type"] == "Timeout"
+
+
+def test_limits_warm_context_is_rebuilt_after_a_timeout() -> None:
+    code = "let n = 0\nasync function onTrack(e) { n++; if (e.bad) { while (true) {} } return {n} }"
+    assert run(code, {"type": "track", "bad": True}, timeout_ms=200, cache_key="rebuild").results[0].status == "timeout"
+    assert run(code, {"type": "track"}, cache_key="rebuild").results[0].output == {"n": 1}
+
+
+def test_limits_memory_bomb_is_a_clear_error(monkeypatch) -> None:
+    monkeypatch.setenv("FUNCTIONS_MEMORY_MB", "64")
+    result = run(BOMB, {"type": "track", "bad": True}, cache_key="bomb").results[0]
+    assert result.status == "bad_request"
+    assert result.error["type"] == "MemoryLimitExceeded"
+    assert "64 MB" in result.error["message"]
+    assert run(BOMB, {"type": "track"}, cache_key="bomb").results[0].status == "success"
+
+
+def test_limits_only_the_guilty_event_of_a_batch_times_out() -> None:
+    events = [{"type": "track", "n": 1}, {"type": "track", "bad": True}, {"type": "track", "n": 3}]
+    result = run(LOOP, events, batch=True, timeout_ms=200)
+    assert [r.status for r in result.results] == ["success", "timeout", "success"]
+
+
+def test_limits_only_the_guilty_event_of_a_batch_hits_the_memory_limit(monkeypatch) -> None:
+    monkeypatch.setenv("FUNCTIONS_MEMORY_MB", "64")
+    events = [{"type": "track", "bad": True}, {"type": "track", "n": 2}]
+    result = run(BOMB, events, batch=True)
+    assert [r.status for r in result.results] == ["bad_request", "success"]
+
+
+def test_limits_getter_looping_during_serialization_times_out() -> None:
+    code = "async function onTrack(e) { return {get x() { while (true) {} }} }"
+    assert run(code, {"type": "track"}, timeout_ms=200).results[0].status == "timeout"
+
+
+def test_limits_toJSON_throwing_is_bad_request() -> None:
+    code = "async function onTrack(e) { return {toJSON() { throw new Error('nope') }} }"
+    result = run(code, {"type": "track"}).results[0]
+    assert result.status == "bad_request" and "not serializable" in result.error["message"]
+
+
+def test_limits_slow_io_times_out() -> None:
+    code = "async function onTrack(e) { await new Promise(r => setTimeout(r, 5000)); return e }"
+    result = run(code, {"type": "track"}, timeout_ms=150).results[0]
+    assert result.status == "timeout"
+
+
+def test_limits_console_flood_is_capped_at_4kb() -> None:
+    code = "async function onTrack(e) { for (let i = 0; i < 1e5; i++) console.log('line ' + i + ' ' + 'x'.repeat(50)) }"
+    logs = run(code, {"type": "track"}, kind="destination").results[0].logs
+    assert sum(len(line) for line in logs[:-1]) <= 4096
+    assert logs[-1].startswith("[console output truncated")
+
+
+def test_limits_timeout_setting_comes_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("FUNCTIONS_TIMEOUT_MS", "150")
+    result = run(LOOP, {"type": "track", "bad": True}).results[0]
+    assert result.error["message"] == "The function did not finish within 150 ms"
