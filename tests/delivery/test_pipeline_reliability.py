@@ -1,0 +1,174 @@
+"""Crashes and outages: kill -9 of a worker mid-batch, Redis stopped during ingest."""
+
+import shutil
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+
+from delivery.models import DeliveryStatus, EventDelivery, OutboxEntry
+from tests.delivery.conftest import ROOT, free_port, port_open, service_env, wait_for
+from tests.delivery.helpers import FINAL, basic, post_batch, track, wait_final
+from tests.factories import source_factory, webhook_factory
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def test_kill_9_of_a_worker_mid_batch_still_gives_every_event_one_final_status(
+    client, workspace, start_worker, receiver
+):
+    first = start_worker(DELIVERY_WEBHOOK_CONCURRENCY="2")
+    source = source_factory(workspace)
+    hook = webhook_factory(source, f"{receiver.url}/slow")
+    events = track(150)
+    assert post_batch(client, source.write_key, events).status_code == 200
+    wait_for(lambda: len(receiver.bodies("/slow")) >= 20, what="the batch to be under way")
+    first.kill()
+    sent_before = len(receiver.bodies("/slow"))
+    assert sent_before < 150
+    start_worker(DELIVERY_WEBHOOK_CONCURRENCY="8")
+    rows = wait_final(150, destination=hook, timeout=60)
+    assert len(rows) == 150
+    assert {r.status for r in rows} == {DeliveryStatus.DELIVERED}
+    assert len({r.message_id for r in rows}) == 150
+    assert {b["messageId"] for b in receiver.bodies("/slow")} == {r.message_id for r in rows}
+
+
+class OwnRedis:
+    """A redis-server of this test only, so stopping it disturbs no one else."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: port_open("127.0.0.1", self.port), 10, "redis-server")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def own_redis():
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = OwnRedis(free_port())
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def web_server(pipeline_settings, own_redis, tmp_path):
+    port = free_port()
+    log = (tmp_path / "web.log").open("w")
+    env = service_env(REDIS_URL=f"redis://127.0.0.1:{own_redis.port}/0")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    wait_for(lambda: port_open("127.0.0.1", port), 20, "runserver")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+def test_redis_stopped_during_ingest_gives_503_and_loses_no_accepted_event(
+    workspace, own_redis, web_server, start_worker, receiver
+):
+    start_worker(REDIS_URL=f"redis://127.0.0.1:{own_redis.port}/0")
+    source = source_factory(workspace)
+    hook = webhook_factory(source, f"{receiver.url}/ok")
+    answers: dict[str, int] = {}
+
+    def send(n: int) -> None:
+        for _ in range(n):
+            message_id = str(uuid.uuid4())
+            event = track(1, messageId=message_id)[0]
+            try:
+                response = httpx.post(
+                    f"{web_server}/v1/track",
+                    json=event,
+                    timeout=10,
+                    headers={"Authorization": basic(source.write_key)["HTTP_AUTHORIZATION"]},
+                )
+                answers[message_id] = response.status_code
+            except httpx.HTTPError:
+                answers[message_id] = 0
+
+    send(10)
+    own_redis.kill()
+    send(10)
+    down = [answers[m] for m in list(answers)[10:]]
+    assert set(down) == {503}
+    own_redis.start()
+    send(10)
+    accepted = {m for m, code in answers.items() if code == 200}
+    assert len(accepted) == 20
+    rows = wait_final(20, destination=hook, timeout=60)
+    assert {r.message_id for r in rows} == accepted
+    assert {r.status for r in rows} == {DeliveryStatus.DELIVERED}
+    assert all(r.status in FINAL for r in rows)
+    assert not EventDelivery.objects.exclude(message_id__in=accepted).exists()
+    assert OutboxEntry.objects.count() == 20
+
+
+def test_outbox_entry_whose_task_was_lost_is_handed_over_again(workspace, worker, receiver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    source = source_factory(workspace)
+    hook = webhook_factory(source, f"{receiver.url}/ok")
+    long_ago = timezone.now() - timedelta(minutes=5)
+    # As if the broker lost the task right after the request's transaction committed.
+    events = [dict(e, type="track", messageId=f"lost-{i}") for i, e in enumerate(track(2))]
+    OutboxEntry.objects.create(
+        id=uuid.uuid4(), source=source, events=events, created_at=long_ago, dispatched_at=long_ago
+    )
+    rows = wait_final(2, destination=hook, timeout=20)
+    assert {r.status for r in rows} == {DeliveryStatus.DELIVERED}
+    assert OutboxEntry.objects.get().processed_at is not None
+
+
+def test_rows_whose_attempts_crashed_every_time_are_failed_not_looped(workspace, pipeline_settings):
+    from django.utils import timezone
+
+    from delivery.ledger import deliveries_claim
+
+    hook = webhook_factory(source_factory(workspace), "http://127.0.0.1:9/none")
+    EventDelivery.objects.create(
+        workspace=workspace,
+        destination=hook,
+        message_id="poison",
+        event_type="track",
+        event=track(1)[0],
+        attempts=hook.max_attempts,
+        lease_token="t1",
+        received_at=timezone.now(),
+    )
+    assert deliveries_claim(destination=hook, token="t1") == []
+    row = EventDelivery.objects.get()
+    assert row.status == DeliveryStatus.FAILED
+    assert row.error_type == "Crashed"
