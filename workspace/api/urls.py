@@ -4,6 +4,11 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from delivery.api.deliveries import (
+    DeliveryMetricsView,
+    EventDeliveryListView,
+    EventDeliveryReplayView,
+)
 from delivery.api.destinations import DestinationDetailView, DestinationListView
 from delivery.api.sources import SourceDetailView, SourceListView
 from functions.api.functions import FunctionDeployView, FunctionDetailView, FunctionListView
@@ -38,6 +43,12 @@ urlpatterns = [
     path("sources/<str:sourceId>", SourceDetailView.as_view()),
     path("destinations", DestinationListView.as_view()),
     path("destinations/<str:destinationId>", DestinationDetailView.as_view()),
+    path("destinations/<str:destinationId>/event-deliveries", EventDeliveryListView.as_view()),
+    path(
+        "destinations/<str:destinationId>/event-deliveries/replay",
+        EventDeliveryReplayView.as_view(),
+    ),
+    path("destinations/<str:destinationId>/delivery-metrics", DeliveryMetricsView.as_view()),
     path("audit-events", AuditEventListView.as_view()),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]
