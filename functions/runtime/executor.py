@@ -105,21 +105,35 @@ async def _after_kill(request: RunRequest, progress: Progress, config: RuntimeCo
     return assembled
 
 
-def _event_result(job: Job, progress: Progress, i: int) -> EventResult:
-    item = progress.settled.get(i) or {"status": "bad_request", "error": None, "output": None}
-    shared = "batch" if job.batch else None
-    logs = [*progress.logs.get(shared or "", []), *progress.logs.get(str(i), [])]
-    requests = [*progress.requests.get(shared or "", []), *progress.requests.get(str(i), [])]
-    error = dict(item["error"]) if item.get("error") else None
-    stack = error.pop("stack", "") if error else ""
-    if stack and item["status"] == "bad_request":
-        # The error keeps {type, message}; the user's own frames go to the logs.
-        logs.append(f"{error['type']}: {error['message']}\n{stack}")
+def _event_result(
+    item: dict[str, Any] | None, logs: list[str], requests: list[dict[str, Any]]
+) -> EventResult:
+    item = item or {"status": "bad_request", "error": None, "output": None}
+    error = item.get("error")
+    if error:
+        error = dict(error)
+        stack = error.pop("stack", "")
+        if stack and item["status"] == "bad_request":
+            # The error keeps {type, message}; the user's own frames go to the logs.
+            logs = [*logs, f"{error['type']}: {error['message']}\n{stack}"]
     return EventResult(item["status"], error, item.get("output"), logs, requests)
 
 
 def _assemble(job: Job, progress: Progress) -> RunResult:
-    result = RunResult(results=[_event_result(job, progress, i) for i in range(len(job.events))])
+    shared_logs = progress.logs.get("batch", []) if job.batch else []
+    shared_requests = progress.requests.get("batch", []) if job.batch else []
+    results = []
+    for i in range(len(job.events)):
+        key = str(i)
+        logs, requests = progress.logs.get(key), progress.requests.get(key)
+        results.append(
+            _event_result(
+                progress.settled.get(i),
+                [*shared_logs, *logs] if logs else list(shared_logs),
+                [*shared_requests, *requests] if requests else list(shared_requests),
+            )
+        )
+    result = RunResult(results=results)
     _rebuild_totals(result, progress)
     return result
 

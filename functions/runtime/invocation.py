@@ -49,7 +49,9 @@ class Progress:
 
 def _js_call(function: str, payload: dict[str, Any]) -> str:
     # A JSON text is a valid JS string literal; JSON.parse inside V8 beats an object literal.
-    return f"__functions_driver.{function}({json.dumps(json.dumps(payload))})"
+    return (
+        f"__functions_driver.{function}({json.dumps(json.dumps(payload, separators=(',', ':')))})"
+    )
 
 
 class _Run:

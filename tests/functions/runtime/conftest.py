@@ -69,8 +69,14 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             with server.lock:
-                server.hits.append({"method": self.command, "path": url.path, "body": body,
-                                    "headers": {k.lower(): v for k, v in self.headers.items()}})
+                server.hits.append(
+                    {
+                        "method": self.command,
+                        "path": url.path,
+                        "body": body,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                    }
+                )
                 server.active += 1
                 server.max_active = max(server.max_active, server.active)
             try:
@@ -92,11 +98,18 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
                 return self._reply(200, "héllo wörld ✓".encode(), {"content-type": "text/plain"})
             if path == "/token":
                 return self._reply(200, json.dumps({"token": f"tok-{len(server.hits)}"}).encode())
-            echo = {"method": self.command, "path": path, "query": query,
-                    "body": body.decode("utf-8", "replace"),
-                    "contentType": self.headers.get("content-type")}
-            return self._reply(200, json.dumps(echo).encode(), {"content-type": "application/json",
-                                                                  "x-test": "yes"})
+            echo = {
+                "method": self.command,
+                "path": path,
+                "query": query,
+                "body": body.decode("utf-8", "replace"),
+                "contentType": self.headers.get("content-type"),
+            }
+            return self._reply(
+                200,
+                json.dumps(echo).encode(),
+                {"content-type": "application/json", "x-test": "yes"},
+            )
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

@@ -75,18 +75,27 @@ def test_onbatch_seed_grouping_example_matches_by_message_id() -> None:
     ]
     result = run(SEED_INSERT_GROUPING, events, batch=True)
     assert [r.status for r in result.results] == ["success"] * 3
-    assert result.results[0].output == {"type": "identify", "messageId": "a", "traits": {"seen": True}}
+    assert result.results[0].output == {
+        "type": "identify",
+        "messageId": "a",
+        "traits": {"seen": True},
+    }
     assert result.results[1].output == {"type": "track", "messageId": "b"}
 
 
 def test_onbatch_without_message_ids_matches_by_position() -> None:
     code = "async function onBatch(events) { return events.map(e => ({...e, n: 1})) }"
     result = run(code, [{"type": "track"}, {"type": "page"}], batch=True)
-    assert [r.output for r in result.results] == [{"type": "track", "n": 1}, {"type": "page", "n": 1}]
+    assert [r.output for r in result.results] == [
+        {"type": "track", "n": 1},
+        {"type": "page", "n": 1},
+    ]
 
 
 def test_onbatch_is_called_once_for_the_whole_batch() -> None:
-    code = "async function onBatch(events) { console.log('batch of', events.length); return events }"
+    code = (
+        "async function onBatch(events) { console.log('batch of', events.length); return events }"
+    )
     result = run(code, _events("a", "b", "c"), batch=True)
     assert result.logs == ["batch of 3"]
     assert all(r.logs == ["batch of 3"] for r in result.results)
@@ -104,7 +113,13 @@ def test_onbatch_destination_statuses_per_event() -> None:
               {status: 500, errorMessage: 'Error processing request'}, {status: 429}]
     }"""
     result = run(code, _events("1", "2", "3", "4", "5"), kind="destination", batch=True)
-    assert [r.status for r in result.results] == ["success", "bad_request", "success", "retry", "retry"]
+    assert [r.status for r in result.results] == [
+        "success",
+        "bad_request",
+        "success",
+        "retry",
+        "retry",
+    ]
     assert result.results[1].error["message"] == "Bad Request"
 
 

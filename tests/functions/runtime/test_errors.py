@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (handlers are JavaScript source kept on one line each)
 from __future__ import annotations
 
 import pytest
@@ -37,10 +38,30 @@ async function onScreen(event) {
 @pytest.mark.parametrize(
     ("event", "status", "error_type", "message"),
     [
-        ({"type": "group", "traits": {}}, "message_rejected", "InvalidEventPayload", "Company name is required"),
-        ({"type": "page", "properties": {}}, "message_rejected", "ValidationError", "Page name is required"),
-        ({"type": "alias"}, "unsupported_event_type", "EventNotSupported", "Alias event is not supported"),
-        ({"type": "identify", "traits": {"companyName": "x"}}, "dropped", "DropEvent", "Company name is required"),
+        (
+            {"type": "group", "traits": {}},
+            "message_rejected",
+            "InvalidEventPayload",
+            "Company name is required",
+        ),
+        (
+            {"type": "page", "properties": {}},
+            "message_rejected",
+            "ValidationError",
+            "Page name is required",
+        ),
+        (
+            {"type": "alias"},
+            "unsupported_event_type",
+            "EventNotSupported",
+            "Alias event is not supported",
+        ),
+        (
+            {"type": "identify", "traits": {"companyName": "x"}},
+            "dropped",
+            "DropEvent",
+            "Company name is required",
+        ),
         ({"type": "track"}, "retry", "RetryError", "HTTP Status 503"),
         ({"type": "screen"}, "bad_request", "ReferenceError", "undefinedFunction is not defined"),
     ],
@@ -58,12 +79,20 @@ def test_errors_classes_are_globals_and_instances_of_error() -> None:
     }"""
     output = run(code, {"type": "track"}).results[0].output
     assert output == {
-        "names": ["EventNotSupported", "InvalidEventPayload", "ValidationError", "RetryError", "DropEvent"]
+        "names": [
+            "EventNotSupported",
+            "InvalidEventPayload",
+            "ValidationError",
+            "RetryError",
+            "DropEvent",
+        ]
     }
 
 
 def test_errors_thrown_string_is_bad_request() -> None:
-    result = run("async function onTrack(e) { throw 'just a string' }", {"type": "track"}).results[0]
+    result = run("async function onTrack(e) { throw 'just a string' }", {"type": "track"}).results[
+        0
+    ]
     assert result.status == "bad_request"
     assert result.error == {"type": "Error", "message": "just a string"}
 
@@ -71,7 +100,10 @@ def test_errors_thrown_string_is_bad_request() -> None:
 def test_errors_stack_is_trimmed_to_the_users_lines() -> None:
     code = "function helper() { null.x }\nasync function onTrack(e) { helper() }"
     result = run(code, {"type": "track"}).results[0]
-    assert result.error == {"type": "TypeError", "message": "Cannot read properties of null (reading 'x')"}
+    assert result.error == {
+        "type": "TypeError",
+        "message": "Cannot read properties of null (reading 'x')",
+    }
     trace = result.logs[-1]
     assert "function.js:1" in trace and "function.js:2" in trace
     assert "__functions_driver" not in trace and "<anonymous>" not in trace

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (handlers are JavaScript source kept on one line each)
 from __future__ import annotations
 
 import json
@@ -32,7 +33,11 @@ def test_fetch_seed_on_track_example_posts_json(server: Server) -> None:
     assert result.results[0].status == "success"
     hit = server.hits[0]
     assert hit["method"] == "POST" and hit["headers"]["content-type"] == "application/json"
-    assert json.loads(hit["body"]) == {"event_name": "Song Played", "event_properties": {"a": 1}, "timestamp": "t"}
+    assert json.loads(hit["body"]) == {
+        "event_name": "Song Played",
+        "event_properties": {"a": 1},
+        "timestamp": "t",
+    }
 
 
 def test_fetch_seed_on_track_example_retries_on_503(server: Server) -> None:
@@ -121,7 +126,9 @@ def test_fetch_response_size_is_capped(server: Server, monkeypatch) -> None:
       try { await fetch(s.base + '/big?bytes=5000') } catch (err) { return {type: err.type} }
       return {type: 'none'}
     }"""
-    assert run(code, {"type": "track"}, settings={"base": server.base}).results[0].output == {"type": "max-size"}
+    assert run(code, {"type": "track"}, settings={"base": server.base}).results[0].output == {
+        "type": "max-size"
+    }
 
 
 def test_fetch_requests_per_invocation_are_capped(server: Server, monkeypatch) -> None:
@@ -162,7 +169,12 @@ def test_fetch_trace_records_method_url_status_duration_only(server: Server) -> 
 
 def test_fetch_requests_of_a_batch_overlap(server: Server) -> None:
     code = "async function onTrack(e, s) { await fetch(s.base + '/slow?ms=100'); return e }"
-    result = run(code, [{"type": "track", "n": i} for i in range(8)], batch=True, settings={"base": server.base})
+    result = run(
+        code,
+        [{"type": "track", "n": i} for i in range(8)],
+        batch=True,
+        settings={"base": server.base},
+    )
     assert [r.status for r in result.results] == ["success"] * 8
     assert server.max_active > 1
     assert all(len(r.requests) == 1 for r in result.results)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (handlers are JavaScript source kept on one line each)
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,9 @@ def evaluate(expression: str, **kwargs):
 
 
 def test_globals_url_and_search_params() -> None:
-    assert evaluate("new URL('/a?b=1', 'https://example.com/x').href") == "https://example.com/a?b=1"
+    assert (
+        evaluate("new URL('/a?b=1', 'https://example.com/x').href") == "https://example.com/a?b=1"
+    )
     assert evaluate("new URLSearchParams({q: 'a b', n: 1}).toString()") == "q=a+b&n=1"
 
 
@@ -27,7 +30,10 @@ def test_globals_atob_btoa() -> None:
 
 
 def test_globals_buffer() -> None:
-    assert evaluate("Buffer.from('héllo').toString('base64')") == base64.b64encode("héllo".encode()).decode()
+    assert (
+        evaluate("Buffer.from('héllo').toString('base64')")
+        == base64.b64encode("héllo".encode()).decode()
+    )
 
 
 def test_globals_text_encoder_decoder() -> None:
@@ -48,7 +54,10 @@ def test_globals_crypto_create_hmac() -> None:
 
 def test_globals_crypto_random_uuid_is_v4_and_unique() -> None:
     values = evaluate("[crypto.randomUUID(), crypto.randomUUID()]")
-    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", v) for v in values)
+    assert all(
+        re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", v)
+        for v in values
+    )
     assert values[0] != values[1]
 
 
@@ -79,7 +88,14 @@ def test_globals_console_levels() -> None:
       console.log('%s has %d items', 'cart', 3)
     }"""
     logs = run(code, {"type": "track"}, kind="destination").results[0].logs
-    assert logs == ["a 1 { b: 2 }", "INFO: i", "WARN: w", "ERROR: e", "DEBUG: d", "cart has 3 items"]
+    assert logs == [
+        "a 1 { b: 2 }",
+        "INFO: i",
+        "WARN: w",
+        "ERROR: e",
+        "DEBUG: d",
+        "cart has 3 items",
+    ]
 
 
 def test_globals_set_timeout_runs_callbacks_in_order() -> None:
@@ -114,6 +130,8 @@ def test_globals_cache_persists_in_a_warm_context() -> None:
     assert (first, second) == ({"v": 1}, {"v": 1})
 
 
-@pytest.mark.parametrize("name", ["require", "process", "module", "exports", "__timer_manager", "XMLHttpRequest"])
+@pytest.mark.parametrize(
+    "name", ["require", "process", "module", "exports", "__timer_manager", "XMLHttpRequest"]
+)
 def test_globals_node_and_host_objects_are_absent(name: str) -> None:
     assert evaluate(f"typeof globalThis.{name} === 'undefined' && typeof {name}") == "undefined"

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (handlers are JavaScript source kept on one line each)
 from __future__ import annotations
 
 import pytest
@@ -64,9 +65,9 @@ def test_top_level_throw_is_bad_request() -> None:
 
 
 def test_as_json_single_has_the_cli_shape() -> None:
-    data = run("async function onTrack(e) { console.log('hi'); return e }", {"type": "track"}).as_json(
-        batch=False
-    )
+    data = run(
+        "async function onTrack(e) { console.log('hi'); return e }", {"type": "track"}
+    ).as_json(batch=False)
     assert set(data) == {"status", "error", "output", "logs", "requests", "duration_ms"}
     assert data["logs"] == ["hi"]
 

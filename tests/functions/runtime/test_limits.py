@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (handlers are JavaScript source kept on one line each)
 from __future__ import annotations
 
 from tests.functions.runtime.conftest import run
@@ -14,7 +15,12 @@ def test_limits_infinite_loop_times_out() -> None:
 
 def test_limits_warm_context_is_rebuilt_after_a_timeout() -> None:
     code = "let n = 0\nasync function onTrack(e) { n++; if (e.bad) { while (true) {} } return {n} }"
-    assert run(code, {"type": "track", "bad": True}, timeout_ms=200, cache_key="rebuild").results[0].status == "timeout"
+    assert (
+        run(code, {"type": "track", "bad": True}, timeout_ms=200, cache_key="rebuild")
+        .results[0]
+        .status
+        == "timeout"
+    )
     assert run(code, {"type": "track"}, cache_key="rebuild").results[0].output == {"n": 1}
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (handlers are JavaScript source kept on one line each)
 """Hostile code: reaching the host, the prelude's internals, or other instances."""
 
 from __future__ import annotations

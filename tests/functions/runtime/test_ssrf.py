@@ -47,7 +47,11 @@ def target(monkeypatch: pytest.MonkeyPatch):
     ],
 )
 def test_ssrf_private_addresses_are_refused(target: Server, url: str) -> None:
-    output = run(PROBE, {"type": "track"}, settings={"url": url.format(port=target.port)}).results[0].output
+    output = (
+        run(PROBE, {"type": "track"}, settings={"url": url.format(port=target.port)})
+        .results[0]
+        .output
+    )
     assert output["code"] == "EBLOCKED", output
     assert target.hits == []
 
@@ -80,8 +84,16 @@ def test_ssrf_blocked_request_is_traced_without_status(target: Server) -> None:
 
 @pytest.mark.parametrize(
     ("address", "public"),
-    [("8.8.8.8", True), ("2606:4700::1111", True), ("192.168.1.1", False), ("::ffff:10.0.0.1", False),
-     ("2002:7f00:1::", False), ("64:ff9b::a9fe:a9fe", False), ("fe80::1", False), ("198.18.0.1", False)],
+    [
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
+        ("192.168.1.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("2002:7f00:1::", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("fe80::1", False),
+        ("198.18.0.1", False),
+    ],
 )
 def test_ssrf_address_classification(address: str, public: bool) -> None:
     import ipaddress
