@@ -111,7 +111,7 @@ class _Server(ThreadingHTTPServer):
 def fetch_overlap(count: int = 40) -> dict[str, float]:
     os.environ["FUNCTIONS_ALLOW_PRIVATE_FETCH"] = "1"
     server = _Server(("127.0.0.1", 0), _Slow)
-    server.served, server.limit = 0, 2 * count + 2  # type: ignore[attr-defined]
+    server.served, server.limit = 0, 2 * count + 1  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     code = "async function onTrack(e, s) { const r = await fetch(s.url); await r.json(); return e }"
     settings = {"url": f"http://127.0.0.1:{server.server_address[1]}/"}
@@ -131,6 +131,7 @@ def fetch_overlap(count: int = 40) -> dict[str, float]:
     )
     overlapped = time.perf_counter() - started
     assert all(r.status == "success" for r in result.results)
+    server.shutdown()
     server.server_close()
     return {
         "events": count,
