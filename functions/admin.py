@@ -43,6 +43,13 @@ _SERVICE_FIELDS = {
 }
 
 
+class PrettyJSONField(forms.JSONField):
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
 class FunctionClassForm(forms.ModelForm):
     deploy_to = forms.ModelMultipleChoiceField(
         queryset=FunctionInstance.objects.none(),
@@ -63,6 +70,7 @@ class FunctionClassForm(forms.ModelForm):
             "settings_schema",
             "batch_max_count",
         ]
+        field_classes = {"settings_schema": PrettyJSONField}
         widgets = {
             "code": forms.Textarea(
                 attrs={"class": "function-code", "rows": 24, "spellcheck": "false"}
@@ -72,6 +80,7 @@ class FunctionClassForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["logo_url"].assume_scheme = "https"  # type: ignore[attr-defined]
         if self.instance.pk:
             instances = self.instance.instances.order_by("name")
             self.fields["deploy_to"].queryset = instances
@@ -262,7 +271,7 @@ def _test_view(request: HttpRequest, function: FunctionClass) -> JsonResponse:
 
 
 class InstanceSettingsForm(forms.ModelForm):
-    settings_json = forms.JSONField(
+    settings_json = PrettyJSONField(
         label="Settings",
         help_text="Sensitive values are shown masked; a masked value keeps the stored secret.",
         widget=forms.Textarea(attrs={"rows": 8, "class": "function-schema"}),

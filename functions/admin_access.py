@@ -15,7 +15,10 @@ def actor_of(request: HttpRequest) -> Actor:
 
 
 def is_member(request: HttpRequest) -> bool:
-    return bool(request.user.is_superuser) or workspaces_of(request.user).exists()
+    user = request.user
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser) or workspaces_of(user).exists()
 
 
 class WorkspaceScopedAdmin(admin.ModelAdmin):

@@ -1,7 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from workspace.models import Membership
+
+
+def _may_use_admin(user: object) -> bool:
+    if not getattr(user, "is_active", False):
+        return False
+    return bool(getattr(user, "is_staff", False)) or Membership.objects.filter(user=user).exists()
+
+
+class MemberAuthenticationForm(AuthenticationForm):
+    def confirm_login_allowed(self, user: object) -> None:
+        super().confirm_login_allowed(user)  # type: ignore[arg-type]
+        if not _may_use_admin(user):
+            raise ValidationError(
+                "This account is not a member of any workspace.", code="no_workspace"
+            )
 
 
 class WorkspaceAdminSite(admin.AdminSite):
@@ -10,9 +27,7 @@ class WorkspaceAdminSite(admin.AdminSite):
     site_header = "Functions"
     site_title = "Functions"
     index_title = "Workspace"
+    login_form = MemberAuthenticationForm
 
     def has_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        if not user.is_active:
-            return False
-        return bool(user.is_staff) or Membership.objects.filter(user=user).exists()
+        return _may_use_admin(request.user)

@@ -101,7 +101,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Functions ---------------------------------------------------------------
 FUNCTIONS_ENCRYPTION_KEYS = [
@@ -141,7 +140,7 @@ CELERY_TIMEZONE = "UTC"
 # --- Delivery pipeline (delivery/) ----------------------------------------------
 # Retries: randomized exponential backoff from this base (30 s, 1 min, 2 min, ... 32 min).
 DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 30)
-DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 3600)
+DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 7200)
 # A task handed deliveries holds them this long; after that the sweeper hands them over again.
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300)
 # Accepted events whose task never ran are handed to Celery again after this long.
@@ -153,7 +152,7 @@ DELIVERY_BATCH_MAX_BYTES = 6 * 1024 * 1024
 # Events per task for functions without onBatch and for webhooks.
 DELIVERY_CHUNK_SIZE = env_int("DELIVERY_CHUNK_SIZE", 500)
 DELIVERY_WEBHOOK_TIMEOUT_SECONDS = float(env_str("DELIVERY_WEBHOOK_TIMEOUT_SECONDS", "10"))
-DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 32)
+DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 8)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "delivery-sweep": {"task": "delivery.sweep", "schedule": DELIVERY_SWEEP_SECONDS},
 }
@@ -186,4 +185,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # httpx logs every request at INFO: one line per delivered event in the worker.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }
