@@ -80,7 +80,8 @@ class FunctionClassForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["logo_url"].assume_scheme = "https"  # type: ignore[attr-defined]
+        if "logo_url" in self.fields:  # absent on the read-only view
+            self.fields["logo_url"].assume_scheme = "https"  # type: ignore[attr-defined]
         if self.instance.pk:
             instances = self.instance.instances.order_by("name")
             self.fields["deploy_to"].queryset = instances

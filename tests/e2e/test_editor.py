@@ -65,7 +65,7 @@ def test_editor_test_panel_shows_handler_error(editor, page):
 
 
 def test_editor_save_and_deploy_moves_instance(editor, page):
-    function, instance = editor
+    _, instance = editor
     page.fill("#id_code", "async function onTrack(event) { return event }")
     page.click("input[name=_deploy]")
     page.wait_for_selector("text=Deployed the latest version to 1 instance(s).")
