@@ -51,6 +51,7 @@ class PrettyJSONField(forms.JSONField):
 
 
 class FunctionClassForm(forms.ModelForm):
+    logo_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     deploy_to = forms.ModelMultipleChoiceField(
         queryset=FunctionInstance.objects.none(),
         required=False,
@@ -80,8 +81,6 @@ class FunctionClassForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "logo_url" in self.fields:  # absent on the read-only view
-            self.fields["logo_url"].assume_scheme = "https"  # type: ignore[attr-defined]
         if self.instance.pk:
             instances = self.instance.instances.order_by("name")
             self.fields["deploy_to"].queryset = instances
