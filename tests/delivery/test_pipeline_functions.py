@@ -80,7 +80,7 @@ def test_destination_function_unsupported_event_type_and_delivered(client, works
     destination = _destination_function(
         source, "async function onTrack(event) { console.log('got', event.event) }"
     )
-    events = track(1) + [{"type": "identify", "userId": "u9", "traits": {}}]
+    events = [*track(1), {"type": "identify", "userId": "u9", "traits": {}}]
     post_batch(client, source.write_key, events)
     rows = {r.event_type: r for r in wait_final(2, destination=destination)}
     assert rows["track"].status == DeliveryStatus.DELIVERED
