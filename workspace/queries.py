@@ -1,11 +1,14 @@
 """Reads: token lookup and the permission checks every API call and page goes through."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from guardian.shortcuts import get_objects_for_user
 
 from workspace.models import ApiToken, Membership, Role, Workspace
 from workspace.services import hash_token
+
+# Request users: the checks answer False for anonymous ones.
+UserLike = AbstractBaseUser | AnonymousUser
 
 
 def api_token_by_raw(raw: str) -> ApiToken | None:
@@ -16,7 +19,7 @@ def api_token_by_raw(raw: str) -> ApiToken | None:
     )
 
 
-def roles_of(user: AbstractBaseUser, workspace: Workspace) -> dict[Role, bool]:
+def roles_of(user: UserLike, workspace: Workspace) -> dict[Role, bool]:
     """{role: all_resources} of `user` in `workspace`."""
     rows = Membership.objects.filter(workspace=workspace, user=user).values_list(
         "role", "all_resources"
@@ -24,15 +27,15 @@ def roles_of(user: AbstractBaseUser, workspace: Workspace) -> dict[Role, bool]:
     return {Role(role): all_resources for role, all_resources in rows}
 
 
-def workspaces_of(user: AbstractBaseUser) -> models.QuerySet[Workspace]:
+def workspaces_of(user: UserLike) -> models.QuerySet[Workspace]:
     return Workspace.objects.filter(memberships__user=user).distinct()
 
 
-def _granted(user: AbstractBaseUser, perm: str, obj: models.Model) -> bool:
+def _granted(user: UserLike, perm: str, obj: models.Model) -> bool:
     return bool(user.has_perm(perm, obj))
 
 
-def can_view_function(user: AbstractBaseUser, workspace: Workspace, function: models.Model) -> bool:
+def can_view_function(user: UserLike, workspace: Workspace, function: models.Model) -> bool:
     roles = roles_of(user, workspace)
     if Role.OWNER in roles:
         return True
@@ -44,7 +47,7 @@ def can_view_function(user: AbstractBaseUser, workspace: Workspace, function: mo
 
 
 def can_edit_function(
-    user: AbstractBaseUser, workspace: Workspace, function: models.Model | None
+    user: UserLike, workspace: Workspace, function: models.Model | None
 ) -> bool:
     """Edit or delete `function`; with `function=None`, create a new one (all-scope only)."""
     roles = roles_of(user, workspace)
@@ -56,7 +59,7 @@ def can_edit_function(
 
 
 def can_admin_source(
-    user: AbstractBaseUser, workspace: Workspace, source: models.Model | None
+    user: UserLike, workspace: Workspace, source: models.Model | None
 ) -> bool:
     """Connect functions to, enable/disable and deploy on `source` (None: create sources)."""
     roles = roles_of(user, workspace)
@@ -68,7 +71,7 @@ def can_admin_source(
 
 
 def viewable_functions(
-    user: AbstractBaseUser, workspace: Workspace, queryset: models.QuerySet
+    user: UserLike, workspace: Workspace, queryset: models.QuerySet
 ) -> models.QuerySet:  # type: ignore[type-arg]
     roles = roles_of(user, workspace)
     if Role.OWNER in roles or roles.get(Role.FUNCTIONS_ADMIN) or roles.get(Role.FUNCTIONS_READONLY):
