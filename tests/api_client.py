@@ -16,9 +16,16 @@ class Api:
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {raw_token}")
         self.token = raw_token
 
-    def call(self, method: str, path: str, body: Any = None, *,
-             content_type: str = "application/json", raw: bytes | None = None,
-             **params: Any) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = "application/json",
+        raw: bytes | None = None,
+        **params: Any,
+    ) -> Any:
         url = "/api/" + path.lstrip("/")
         handler = getattr(self.client, method.lower())
         if method.upper() == "GET":
@@ -44,8 +51,9 @@ class Api:
 
 
 def api_for(workspace: Any, role: str, objects: list[Any] | None = None) -> Api:
-    _, raw = api_token_create(workspace=workspace, name=f"{role} token", role=role,
-                              actor=SYSTEM, objects=objects)
+    _, raw = api_token_create(
+        workspace=workspace, name=f"{role} token", role=role, actor=SYSTEM, objects=objects
+    )
     return Api(raw)
 
 
