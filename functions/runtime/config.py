@@ -28,6 +28,7 @@ class RuntimeConfig:
     log_limit_bytes: int
     warm_contexts: int
     pool_size: int
+    prewarmed_contexts: int
 
 
 def load_config() -> RuntimeConfig:
@@ -44,4 +45,7 @@ def load_config() -> RuntimeConfig:
         log_limit_bytes=_int("FUNCTIONS_LOG_LIMIT_BYTES", 4096),
         warm_contexts=_int("FUNCTIONS_WARM_CONTEXTS", 32),
         pool_size=_int("FUNCTIONS_POOL_SIZE", 2),
+        # Blank contexts (prelude loaded, no user code) kept ready for new function
+        # versions, so a cold start skips building a context and its prelude.
+        prewarmed_contexts=_int("FUNCTIONS_PREWARMED_CONTEXTS", 2),
     )

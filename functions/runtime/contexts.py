@@ -13,6 +13,7 @@ from typing import Any
 
 from functions.runtime.config import RuntimeConfig
 from functions.runtime.loop import on_shutdown
+from functions.runtime.prewarm import prewarmed
 from functions.runtime.sandbox import Sandbox
 
 
@@ -33,6 +34,13 @@ class _Entry:
     sandbox: Sandbox | None = None
 
 
+async def _open(code: str, config: RuntimeConfig) -> Sandbox:
+    """A context holding `code` alone: a pre-warmed blank one when available."""
+    sandbox = await prewarmed.take(config)
+    await sandbox.load(code, config)
+    return sandbox
+
+
 class WarmContexts:
     def __init__(self) -> None:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
@@ -41,9 +49,20 @@ class WarmContexts:
     async def sandbox(
         self, key: str | None, code: str, config: RuntimeConfig
     ) -> AsyncIterator[Sandbox]:
+        try:
+            async with self._sandbox(key, code, config) as sandbox:
+                yield sandbox
+        finally:
+            # After the run, not during it: building contexts competes for the CPU.
+            prewarmed.refill(config)
+
+    @asynccontextmanager
+    async def _sandbox(
+        self, key: str | None, code: str, config: RuntimeConfig
+    ) -> AsyncIterator[Sandbox]:
         if key is None:
             # Previews start cold, as the product's tester does (its cache is empty).
-            sandbox = await Sandbox.open(code, config)
+            sandbox = await _open(code, config)
             try:
                 yield sandbox
             finally:
@@ -52,7 +71,7 @@ class WarmContexts:
         entry = self._entries.setdefault(key, _Entry())
         async with entry.lock:
             if entry.sandbox is None or entry.sandbox.broken:
-                entry.sandbox = await Sandbox.open(code, config)
+                entry.sandbox = await _open(code, config)
             self._entries.move_to_end(key)
             self._evict(config.warm_contexts)
             try:

@@ -39,31 +39,57 @@ class Sandbox:
         self._manager = manager
         self._racer = racer
         self.broken = False
+        # Set once user code has been evaluated: from then on the context belongs to
+        # that one function version (and settings) and is never handed to another.
+        self.loaded = False
 
     @classmethod
-    async def open(cls, code: str, config: RuntimeConfig) -> Sandbox:
-        """A context with the prelude and `code` loaded; ScriptError if the code fails."""
+    async def blank(cls, config: RuntimeConfig) -> Sandbox:
+        """A new context with only the prelude loaded (no user code yet)."""
         manager = mini_racer(asyncio.get_running_loop())
         sandbox = cls(manager, manager.__enter__())
         try:
-            await sandbox._load(code, config)
+            sandbox._racer.set_hard_memory_limit(config.memory_mb * 1024 * 1024)
+            # The prelude and the first seed in a single crossing.
+            await sandbox.evaluate(
+                f"{prelude_source()}\n__functions_driver.seed('{fresh_seed()}');", 30
+            )
         except BaseException:
             sandbox.close()
             raise
         return sandbox
 
-    async def _load(self, code: str, config: RuntimeConfig) -> None:
-        self._racer.set_hard_memory_limit(config.memory_mb * 1024 * 1024)
-        budget = config.timeout_ms / 1000
-        await self.evaluate(f"{prelude_source()}\n__functions_driver.seed('{fresh_seed()}');", 30)
-        for library in library_sources(code):
-            await self.evaluate(library, 30)
+    @classmethod
+    async def open(cls, code: str, config: RuntimeConfig) -> Sandbox:
+        """A new context with the prelude and `code` loaded; ScriptError if the code fails."""
+        sandbox = await cls.blank(config)
+        await sandbox.load(code, config)
+        return sandbox
+
+    async def load(self, code: str, config: RuntimeConfig) -> None:
+        """Evaluate the libraries `code` names and `code` itself into this blank context.
+
+        A context takes user code once; on failure it is closed (never reused).
+        """
+        if self.loaded or self.broken:
+            raise RuntimeError("a context takes user code once, into a fresh prelude")
+        self.loaded = True
         try:
-            await self.evaluate(user_script(code), budget)
-        except SandboxKilled:
+            # Limits may have changed since a pre-warmed context was built.
+            self._racer.set_hard_memory_limit(config.memory_mb * 1024 * 1024)
+            # A fresh seed (the context may have waited in the pre-warmed pool) and the
+            # libraries the code names, in one crossing.
+            seed = f"__functions_driver.seed('{fresh_seed()}');"
+            await self.evaluate(";\n".join([seed, *library_sources(code)]), 30)
+            try:
+                await self.evaluate(user_script(code), config.timeout_ms / 1000)
+            except SandboxKilled:
+                raise
+            except JSEvalException as exc:
+                raise script_error(exc) from exc
+        except BaseException:
+            self.close()
             raise
-        except JSEvalException as exc:
-            raise script_error(exc) from exc
 
     async def evaluate(self, js: str, timeout_s: float) -> Any:
         """Evaluate `js`; a time or memory limit marks the context broken."""
