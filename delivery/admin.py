@@ -3,13 +3,43 @@ replay action (the lead registers the other delivery models below)."""
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
-from delivery.models import EventDelivery
+from delivery.destination_filters import (
+    check_filter,
+    destination_filter_create,
+    destination_filter_delete,
+)
+from delivery.models import (
+    Destination,
+    DestinationFilter,
+    DestinationKind,
+    EventDelivery,
+    Source,
+)
 from delivery.replay import deliveries_replay_selected
-from functions.admin_access import WorkspaceScopedAdmin, actor_of
+from delivery.services import (
+    check_webhook_settings,
+    destination_create_function,
+    destination_create_webhook,
+    destination_delete,
+    destination_update,
+    source_create,
+    source_delete,
+    source_update,
+    webhook_headers,
+)
+from functions.admin_access import WorkspaceScopedAdmin, actor_of, is_member
+from functions.models import FunctionClass, ResourceType
+from functions.schema import validate_setting_values
+from functions.services import latest_version
+from workspace.errors import DomainError
 from workspace.queries import can_admin_source
 
 
@@ -64,3 +94,265 @@ class EventDeliveryAdmin(WorkspaceScopedAdmin):
                 "Source Admin role over their source.",
                 messages.WARNING,
             )
+
+
+# --- Sources, destinations and their filters -----------------------------------------------
+
+
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ["workspace", "name", "enabled"]
+
+
+@admin.register(Source)
+class SourceAdmin(WorkspaceScopedAdmin):
+    form = SourceForm
+    list_display = ("name", "write_key", "enabled", "workspace", "destination_count")
+    list_filter = ("enabled", "workspace")
+    search_fields = ("name", "id")
+    readonly_fields = ("id", "write_key", "created_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("id", "write_key", "workspace", "created_at") if obj else ("id", "write_key")
+
+    @admin.display(description="destinations")
+    def destination_count(self, source: Source) -> int:
+        return source.destinations.count()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None or request.user.is_superuser:
+            return is_member(request)
+        return can_admin_source(request.user, obj.workspace, obj)
+
+    has_delete_permission = has_change_permission
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            source_update(
+                source=Source.objects.get(pk=obj.pk),
+                actor=actor_of(request),
+                name=data["name"],
+                enabled=data["enabled"],
+            )
+            return
+        if not can_admin_source(request.user, data["workspace"], None):
+            raise PermissionDenied
+        obj.pk = source_create(
+            workspace=data["workspace"],
+            actor=actor_of(request),
+            name=data["name"],
+            enabled=data["enabled"],
+        ).pk
+
+    def delete_model(self, request: HttpRequest, obj: Source) -> None:
+        source_delete(source=obj, actor=actor_of(request))
+
+
+class DestinationForm(forms.ModelForm):
+    webhook_url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
+    webhook_headers = forms.JSONField(
+        required=False,
+        help_text='Header names and values, e.g. {"Authorization": "Bearer …"}. Stored '
+        "encrypted; leave empty to keep the stored headers.",
+    )
+    function = forms.ModelChoiceField(
+        queryset=FunctionClass.objects.filter(resource_type=ResourceType.DESTINATION),
+        required=False,
+        help_text="For a destination function destination.",
+    )
+    function_settings = forms.JSONField(required=False, initial=dict)
+
+    class Meta:
+        model = Destination
+        fields = ["source", "name", "kind", "enabled", "webhook_url", "max_attempts"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.instance._state.adding:
+            return data
+        try:
+            if data.get("kind") == DestinationKind.FUNCTION:
+                if data.get("function") is None:
+                    raise ValidationError({"function": "Choose a destination function."})
+                schema = latest_version(data["function"]).settings_schema
+                validate_setting_values(schema, data.get("function_settings") or {})
+            else:
+                check_webhook_settings(
+                    {"url": data.get("webhook_url"), "headers": data.get("webhook_headers") or {}}
+                )
+        except DomainError as error:
+            raise ValidationError(error.message) from None
+        return data
+
+
+class DestinationFilterForm(forms.ModelForm):
+    class Meta:
+        model = DestinationFilter
+        fields = ["title", "expression", "action", "fields", "percent", "enabled"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            check_filter(
+                data.get("expression"), data.get("action"), data.get("fields"), data.get("percent")
+            )
+        except DomainError as error:
+            field = "expression" if error.field in (None, "if") else error.field
+            raise ValidationError({field: error.message}) from None
+        return data
+
+
+class DestinationFilterInline(admin.TabularInline):
+    model = DestinationFilter
+    form = DestinationFilterForm
+    fields = ("title", "expression", "action", "fields", "percent", "enabled")
+    extra = 0
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # filters are replaced (deleted and added), never edited in place
+
+    # The destination's own change permission (Source Admin) guards the whole page.
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
+
+
+@admin.register(Destination)
+class DestinationAdmin(WorkspaceScopedAdmin):
+    form = DestinationForm
+    inlines = [DestinationFilterInline]
+    list_display = ("name", "source", "kind", "target", "insert_function", "enabled", "deliveries")
+    list_filter = ("kind", "enabled", "workspace")
+    search_fields = ("name", "id", "webhook_url")
+    list_select_related = ("source", "function_instance__function")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return [
+                "source",
+                "name",
+                "kind",
+                "enabled",
+                "webhook_url",
+                "webhook_headers",
+                "function",
+                "function_settings",
+                "max_attempts",
+            ]
+        base = ["id", "source", "name", "kind", "enabled", "max_attempts"]
+        if obj.kind == DestinationKind.WEBHOOK:
+            return [*base, "webhook_url", "webhook_headers", "header_names"]
+        return [*base, "function_instance"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("id", "source", "kind", "function_instance", "header_names") if obj else ()
+
+    @admin.display(description="stored headers")
+    def header_names(self, destination: Destination) -> str:
+        return ", ".join(f"{name}: [redacted]" for name in webhook_headers(destination)) or "-"
+
+    @admin.display(description="target")
+    def target(self, destination: Destination) -> str:
+        if destination.kind == DestinationKind.WEBHOOK:
+            return destination.webhook_url
+        instance = destination.function_instance
+        return f"function {instance.function}" if instance else "-"
+
+    @admin.display(description="insert function")
+    def insert_function(self, destination: Destination) -> str:
+        instance = getattr(destination, "insert_instance", None)
+        if instance is None:
+            return "-"
+        return f"{instance.function} ({'on' if instance.enabled else 'off'})"
+
+    @admin.display(description="deliveries")
+    def deliveries(self, destination: Destination) -> str:
+        url = reverse("admin:delivery_eventdelivery_changelist")
+        return format_html(
+            '<a href="{}?destination__id__exact={}">event deliveries</a>', url, destination.pk
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Inlines ask about the destination being added too, before it has a workspace.
+        if obj is None or obj._state.adding or request.user.is_superuser:
+            return is_member(request)
+        return can_admin_source(request.user, obj.workspace, obj.source)
+
+    has_delete_permission = has_change_permission
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def save_model(self, request: HttpRequest, obj: Destination, form: Any, change: bool) -> None:
+        data, actor = form.cleaned_data, actor_of(request)
+        if change:
+            settings = {"headers": data["webhook_headers"]} if data.get("webhook_headers") else None
+            destination_update(
+                destination=Destination.objects.get(pk=obj.pk),
+                actor=actor,
+                name=data["name"],
+                enabled=data["enabled"],
+                max_attempts=data["max_attempts"],
+                settings={**(settings or {}), "url": data["webhook_url"]}
+                if obj.kind == DestinationKind.WEBHOOK
+                else None,
+            )
+            return
+        source = data["source"]
+        if not can_admin_source(request.user, source.workspace, source):
+            raise PermissionDenied
+        if data["kind"] == DestinationKind.FUNCTION:
+            created = destination_create_function(
+                workspace=source.workspace,
+                actor=actor,
+                source=source,
+                function=data["function"],
+                name=data["name"],
+                settings=data["function_settings"] or {},
+                enabled=data["enabled"],
+            )
+        else:
+            created = destination_create_webhook(
+                workspace=source.workspace,
+                actor=actor,
+                source=source,
+                name=data["name"],
+                settings={"url": data["webhook_url"], "headers": data["webhook_headers"] or {}},
+                enabled=data["enabled"],
+            )
+        obj.pk = created.pk
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        destination = Destination.objects.get(pk=form.instance.pk)
+        # The admin's history message reads these; the services below do the writing.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            data = getattr(row, "cleaned_data", {})
+            if row.instance.pk and data.get("DELETE"):
+                destination_filter_delete(item=row.instance, actor=actor_of(request))
+            elif not row.instance.pk and row.has_changed() and not data.get("DELETE"):
+                formset.new_objects.append(
+                    destination_filter_create(
+                        destination=destination,
+                        actor=actor_of(request),
+                        title=data["title"],
+                        expression=data["expression"],
+                        action=data["action"],
+                        fields=data["fields"],
+                        percent=data["percent"],
+                        enabled=data["enabled"],
+                    )
+                )
+
+    def delete_model(self, request: HttpRequest, obj: Destination) -> None:
+        destination_delete(destination=obj, actor=actor_of(request))

@@ -16,7 +16,7 @@ from workspace.errors import InvalidInput
 _FIELD_ACTIONS = {FilterAction.DROP_PROPERTIES, FilterAction.ALLOW_PROPERTIES}
 
 
-def _check_filter(expression: Any, action: Any, fields: Any, percent: Any) -> None:
+def check_filter(expression: Any, action: Any, fields: Any, percent: Any) -> None:
     try:
         parse_expression(expression)
     except FilterSyntaxError as error:
@@ -51,7 +51,7 @@ def destination_filter_create(
 ) -> DestinationFilter:
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
         raise InvalidInput("title must be 1 to 200 characters", field="title")
-    _check_filter(expression, action, fields, percent)
+    check_filter(expression, action, fields, percent)
     item = DestinationFilter.objects.create(
         destination=destination,
         title=title.strip(),

@@ -80,7 +80,7 @@ def source_delete(*, source: Source, actor: Actor) -> None:
     source.delete()
 
 
-def _check_webhook(settings: Any) -> tuple[str, dict[str, str]]:
+def check_webhook_settings(settings: Any) -> tuple[str, dict[str, str]]:
     if not isinstance(settings, dict):
         raise InvalidInput("settings must be an object", field="settings")
     unknown = set(settings) - {"url", "headers"}
@@ -157,7 +157,7 @@ def destination_create_webhook(
     enabled: bool = True,
 ) -> Destination:
     _check_source(workspace, source)
-    url, headers = _check_webhook(settings)
+    url, headers = check_webhook_settings(settings)
     destination = Destination.objects.create(
         workspace=workspace,
         source=source,
@@ -247,7 +247,7 @@ def destination_update(
     if max_attempts is not None:
         destination.max_attempts = _check_max_attempts(max_attempts)
     if settings is not None and destination.kind == DestinationKind.WEBHOOK:
-        url, headers = _check_webhook(_merged_webhook_settings(destination, settings))
+        url, headers = check_webhook_settings(_merged_webhook_settings(destination, settings))
         destination.webhook_url = url
         destination.webhook_headers_encrypted = encrypt_value(headers) if headers else ""
     elif settings is not None and destination.function_instance is not None:

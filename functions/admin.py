@@ -81,7 +81,7 @@ class FunctionClassForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance._state.adding:
             instances = self.instance.instances.order_by("name")
             self.fields["deploy_to"].queryset = instances
             self.fields["deploy_to"].initial = list(instances)
@@ -283,7 +283,7 @@ class InstanceSettingsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.fields["settings_json"].initial = instance_settings_masked(self.instance)
 
 

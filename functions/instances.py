@@ -50,7 +50,7 @@ def store_instance_settings(
     """Validate and store `values`; a masked value sent back keeps the stored secret."""
     if not isinstance(values, dict):
         raise InvalidInput("settings must be an object", field="settings")
-    current = instance_settings_decrypted(instance) if instance.pk else {}
+    current = instance_settings_decrypted(instance) if not instance._state.adding else {}
     secret = sensitive_names(schema)
     for name, value in values.items():
         if name in secret and is_masked(value) and current.get(name) is None:

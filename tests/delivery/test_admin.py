@@ -1,0 +1,123 @@
+import pytest
+from django.urls import reverse
+
+from delivery.models import Destination, DestinationFilter, DestinationKind, Source
+from delivery.services import webhook_headers
+from tests.factories import function_factory, source_factory, webhook_factory
+from workspace.models import AuditEvent
+
+HEADER_SECRET = "Bearer header-secret-0042"
+
+
+@pytest.fixture
+def logged_in(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def _inline(prefix="filters", **row):
+    data = {f"{prefix}-TOTAL_FORMS": "1" if row else "0", f"{prefix}-INITIAL_FORMS": "0"}
+    data.update({f"{prefix}-0-{k}": v for k, v in row.items()})
+    return data
+
+
+def test_admin_source_create_goes_through_service(logged_in, workspace):
+    response = logged_in.post(
+        reverse("admin:delivery_source_add"),
+        {"workspace": workspace.pk, "name": "app", "enabled": "on"},
+    )
+    assert response.status_code == 302
+    source = Source.objects.get(name="app")
+    assert AuditEvent.objects.filter(action="Source Created", resource_id=source.id).exists()
+
+
+def test_admin_webhook_destination_headers_never_shown(logged_in, workspace):
+    source = source_factory(workspace)
+    response = logged_in.post(
+        reverse("admin:delivery_destination_add"),
+        {
+            "source": source.pk,
+            "name": "hook",
+            "kind": "webhook",
+            "enabled": "on",
+            "webhook_url": "https://hooks.example.com/in",
+            "max_attempts": 9,
+            "webhook_headers": f'{{"Authorization": "{HEADER_SECRET}"}}',
+            "function_settings": "{}",
+            **_inline(),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    destination = Destination.objects.get(name="hook")
+    assert webhook_headers(destination) == {"Authorization": HEADER_SECRET}
+    page = logged_in.get(reverse("admin:delivery_destination_change", args=[destination.pk]))
+    assert HEADER_SECRET not in page.content.decode()
+    assert "Authorization: [redacted]" in page.content.decode()
+
+
+def test_admin_webhook_destination_bad_url_shows_error(logged_in, workspace):
+    response = logged_in.post(
+        reverse("admin:delivery_destination_add"),
+        {
+            "source": source_factory(workspace).pk,
+            "name": "hook",
+            "kind": "webhook",
+            "webhook_url": "ftp://example.com",
+            "max_attempts": 9,
+            "function_settings": "{}",
+            **_inline(),
+        },
+    )
+    assert response.status_code == 200
+    assert not Destination.objects.exists()
+
+
+def test_admin_function_destination_checks_settings(logged_in, workspace):
+    function = function_factory(
+        workspace,
+        resource_type="DESTINATION",
+        settings_schema=[{"name": "apiKey", "type": "STRING", "required": True, "sensitive": True}],
+    )
+    data = {
+        "source": source_factory(workspace).pk,
+        "name": "crm",
+        "kind": "function",
+        "enabled": "on",
+        "max_attempts": 9,
+        "function": function.pk,
+        "function_settings": "{}",
+        **_inline(),
+    }
+    response = logged_in.post(reverse("admin:delivery_destination_add"), data)
+    assert response.status_code == 200 and "apiKey: required" in response.content.decode()
+    data["function_settings"] = '{"apiKey": "k-1"}'
+    assert logged_in.post(reverse("admin:delivery_destination_add"), data).status_code == 302
+    assert Destination.objects.get().kind == DestinationKind.FUNCTION
+
+
+def test_admin_filter_malformed_expression_refused(logged_in, workspace):
+    destination = webhook_factory(source_factory(workspace))
+    url = reverse("admin:delivery_destination_change", args=[destination.pk])
+    base = {
+        "name": destination.name,
+        "enabled": "on",
+        "max_attempts": 9,
+        "webhook_url": destination.webhook_url,
+    }
+    response = logged_in.post(
+        url,
+        base | _inline(title="bad", expression='event = "Order', action="drop_event", fields="[]"),
+    )
+    assert response.status_code == 200
+    assert "invalid filter expression" in response.content.decode()
+    assert not DestinationFilter.objects.exists()
+    response = logged_in.post(
+        url,
+        base
+        | _inline(
+            title="no tests", expression="properties.test = true", action="drop_event", fields="[]"
+        ),
+    )
+    assert response.status_code == 302
+    assert DestinationFilter.objects.get().title == "no tests"
+    assert AuditEvent.objects.filter(action="Destination Filter Created").count() == 1
