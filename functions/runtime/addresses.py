@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import ipaddress
 import socket
 
@@ -51,6 +53,45 @@ def is_public_address(ip: IPAddress) -> bool:
     return not any(ip.version == net.version and ip in net for net in _EXTRA_BLOCKED)
 
 
+_lookups: concurrent.futures.ThreadPoolExecutor | None = None
+# getaddrinfo blocks: lookups run on their own threads (started on first use), enough
+# of them that a batch's fetches to different hosts do not queue behind each other.
+LOOKUP_THREADS = 16
+
+
+def _lookup_pool() -> concurrent.futures.ThreadPoolExecutor:
+    global _lookups
+    if _lookups is None:
+        _lookups = concurrent.futures.ThreadPoolExecutor(
+            LOOKUP_THREADS, thread_name_prefix="functions-dns"
+        )
+    return _lookups
+
+
+def _literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+async def _addresses(host: str, port: int) -> list[IPAddress]:
+    literal = _literal(host)
+    if literal is not None:
+        # An address in canonical form needs no lookup. Other spellings (decimal,
+        # octal, short forms) still go through getaddrinfo, which normalises them.
+        return [literal]
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.run_in_executor(
+            _lookup_pool(),
+            functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM),
+        )
+    except OSError as exc:
+        raise NameNotResolved(f"getaddrinfo ENOTFOUND {host}") from exc
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
 async def resolve(host: str, port: int, *, allow_private: bool) -> str:
     """Resolve once and return the address to pin the connection to.
 
@@ -58,12 +99,7 @@ async def resolve(host: str, port: int, *, allow_private: bool) -> str:
     public and a private address is refused, so rebinding cannot pick the private one.
     Failed resolution fails closed.
     """
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise NameNotResolved(f"getaddrinfo ENOTFOUND {host}") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = await _addresses(host, port)
     if not addresses:
         raise NameNotResolved(f"getaddrinfo ENOTFOUND {host}")
     if not allow_private:

@@ -6,8 +6,6 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
-
 from functions.runtime.config import RuntimeConfig, load_config
 from functions.runtime.contexts import context_key, warm_contexts
 from functions.runtime.errors import (
@@ -17,12 +15,10 @@ from functions.runtime.errors import (
     status_of_kill,
     timeout_error,
 )
-from functions.runtime.fetch import make_client
+from functions.runtime.fetch import FetchSession
 from functions.runtime.invocation import Job, Progress, invoke
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
-
-_clients: dict[tuple[float, float], httpx.AsyncClient] = {}
 
 
 @dataclass(frozen=True)
@@ -35,13 +31,6 @@ class RunRequest:
     cache_key: str | None
     timeout_ms: int | None
     sensitive_values: tuple[str, ...]
-
-
-def _client(config: RuntimeConfig) -> httpx.AsyncClient:
-    key = (config.connect_timeout_s, config.read_timeout_s)
-    if key not in _clients:
-        _clients[key] = make_client(config)
-    return _clients[key]
 
 
 def _kill_error(killed: SandboxKilled, config: RuntimeConfig, timeout_ms: int) -> dict[str, str]:
@@ -71,7 +60,11 @@ async def _run(request: RunRequest, config: RuntimeConfig) -> RunResult:
     )
     try:
         async with warm_contexts.sandbox(key, request.code, config) as sandbox:
-            progress = await invoke(sandbox, job, config, _client(config))
+            session = FetchSession(config)
+            try:
+                progress = await invoke(sandbox, job, config, session)
+            finally:
+                await session.aclose()
     except ScriptError as exc:
         return RunResult.failed(len(job.events), exc.status, exc.error)
     except SandboxKilled as killed:

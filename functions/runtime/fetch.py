@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -34,16 +36,64 @@ class Hop:
     body: bytes | None
 
 
-def make_client(config: RuntimeConfig) -> httpx.AsyncClient:
-    timeout = httpx.Timeout(
-        connect=config.connect_timeout_s, read=config.read_timeout_s, write=10.0, pool=10.0
-    )
-    # No keep-alive: connections are keyed by the pinned IP, and one kept for host A must
-    # never carry a request for host B that happens to share the address.
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
-    return httpx.AsyncClient(
-        timeout=timeout, limits=limits, follow_redirects=False, trust_env=False
-    )
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes ~20 ms: once per process, shared by every client.
+    return httpx.create_ssl_context(trust_env=False)
+
+
+class FetchSession:
+    """The network side of one run: resolved addresses and keep-alive connections.
+
+    Both live only as long as the run (one function version and its settings). A
+    name is resolved and checked once per run (concurrent fetches share the lookup)
+    and every connection is pinned to that checked address. Connections are pooled
+    per (scheme, host name, port, address): one opened for host A never carries a
+    request for host B that shares its address, and nothing outlives the run.
+    """
+
+    def __init__(self, config: RuntimeConfig) -> None:
+        self.config = config
+        self._addresses: dict[tuple[str, int], asyncio.Future[str]] = {}
+        self._clients: dict[tuple[str, str, int, str], httpx.AsyncClient] = {}
+
+    async def address(self, host: str, port: int) -> str:
+        lookup = self._addresses.get((host, port))
+        if lookup is None:
+            lookup = asyncio.ensure_future(
+                resolve(host, port, allow_private=self.config.allow_private_fetch)
+            )
+            # Retrieved here so a lookup whose fetches were all cancelled logs nothing.
+            lookup.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._addresses[(host, port)] = lookup
+        # A fetch that times out must not cancel the lookup other fetches share.
+        return await asyncio.shield(lookup)
+
+    def client(self, scheme: str, host: str, port: int, address: str) -> httpx.AsyncClient:
+        key = (scheme, host, port, address)
+        client = self._clients.get(key)
+        if client is None:
+            config = self.config
+            timeout = httpx.Timeout(
+                connect=config.connect_timeout_s, read=config.read_timeout_s, write=10.0, pool=10.0
+            )
+            limits = httpx.Limits(
+                max_connections=None, max_keepalive_connections=max(config.fetch_concurrency, 1)
+            )
+            client = httpx.AsyncClient(
+                timeout=timeout,
+                limits=limits,
+                follow_redirects=False,
+                trust_env=False,
+                verify=_ssl_context(),
+            )
+            self._clients[key] = client
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        self._addresses.clear()
+        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
 
 def trace_url(url: httpx.URL) -> str:
@@ -51,16 +101,17 @@ def trace_url(url: httpx.URL) -> str:
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
 
 
-async def _send_pinned(client: httpx.AsyncClient, hop: Hop, allow_private: bool) -> httpx.Response:
+async def _send_pinned(session: FetchSession, hop: Hop) -> httpx.Response:
     if hop.url.scheme not in ("http", "https"):
         raise FetchFailure(f"Only http(s) URLs are supported, not {hop.url.scheme}:", "system")
     host = hop.url.host
     port = hop.url.port or (443 if hop.url.scheme == "https" else 80)
-    address = await resolve(host, port, allow_private=allow_private)
+    address = await session.address(host, port)
     headers = [(k, v) for k, v in hop.headers if k.lower() != "host"]
     headers.append(("host", hop.url.netloc.decode("ascii").rpartition("@")[2]))
     extensions = {"sni_hostname": host} if hop.url.scheme == "https" else {}
     pinned = hop.url.copy_with(host=address, username=None, password=None)
+    client = session.client(hop.url.scheme, host, port, address)
     request = client.build_request(
         hop.method, pinned, headers=headers, content=hop.body, extensions=extensions
     )
@@ -111,15 +162,14 @@ def _initial_hop(spec: dict[str, Any]) -> Hop:
     return Hop(str(spec.get("method") or "GET").upper(), url, headers, body)
 
 
-async def _follow(
-    client: httpx.AsyncClient, spec: dict[str, Any], config: RuntimeConfig
-) -> dict[str, Any]:
+async def _follow(session: FetchSession, spec: dict[str, Any]) -> dict[str, Any]:
+    config = session.config
     hop = _initial_hop(spec)
     limit = min(int(spec.get("size") or 0) or config.max_response_bytes, config.max_response_bytes)
     mode, hops_left = spec.get("redirect") or "follow", int(spec.get("follow", 20))
     redirected = False
     while True:
-        response = await _send_pinned(client, hop, config.allow_private_fetch)
+        response = await _send_pinned(session, hop)
         try:
             location = response.headers.get("location")
             if response.status_code in REDIRECT_CODES and location and mode != "manual":
@@ -161,7 +211,7 @@ def _failure(exc: BaseException) -> dict[str, Any]:
 
 
 async def perform_fetch(
-    client: httpx.AsyncClient, spec: dict[str, Any], config: RuntimeConfig, budget_s: float
+    session: FetchSession, spec: dict[str, Any], budget_s: float
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run one fetch; returns the resolution for JS and the trace entry."""
     started = time.perf_counter()
@@ -169,7 +219,7 @@ async def perform_fetch(
     if spec.get("timeout"):
         timeout = min(timeout, float(spec["timeout"]) / 1000)
     try:
-        result = await asyncio.wait_for(_follow(client, spec, config), max(timeout, 0.001))
+        result = await asyncio.wait_for(_follow(session, spec), max(timeout, 0.001))
         resolution: dict[str, Any] = {"id": spec["id"], **result}
         status: int | None = result["status"]
         error = None

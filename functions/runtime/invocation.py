@@ -14,11 +14,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from functions.runtime.config import RuntimeConfig
 from functions.runtime.errors import SandboxKilled
-from functions.runtime.fetch import perform_fetch
+from functions.runtime.fetch import FetchSession, perform_fetch
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
 NEVER_FINISHED = {
@@ -55,10 +53,8 @@ def _js_call(function: str, payload: dict[str, Any]) -> str:
 
 
 class _Run:
-    def __init__(
-        self, sandbox: Sandbox, job: Job, config: RuntimeConfig, client: httpx.AsyncClient
-    ):
-        self.sandbox, self.job, self.config, self.client = sandbox, job, config, client
+    def __init__(self, sandbox: Sandbox, job: Job, config: RuntimeConfig, session: FetchSession):
+        self.sandbox, self.job, self.config, self.session = sandbox, job, config, session
         self.progress = Progress()
         self.tasks: set[asyncio.Task[tuple[str, dict[str, Any], dict[str, Any] | None]]] = set()
         self.ready: dict[str, list[dict[str, Any]]] = {}
@@ -140,7 +136,7 @@ class _Run:
 
     async def _fetch(self, spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         async with self.gate:
-            return await perform_fetch(self.client, spec, self.config, self.remaining())
+            return await perform_fetch(self.session, spec, self.remaining())
 
     async def _timer(self, timer: dict[str, Any]) -> tuple[dict[str, Any], None]:
         await asyncio.sleep(float(timer["delay"]) / 1000)
@@ -182,6 +178,6 @@ def _io_timeout(timeout_ms: int) -> dict[str, str]:
 
 
 async def invoke(
-    sandbox: Sandbox, job: Job, config: RuntimeConfig, client: httpx.AsyncClient
+    sandbox: Sandbox, job: Job, config: RuntimeConfig, session: FetchSession
 ) -> Progress:
-    return await _Run(sandbox, job, config, client).execute()
+    return await _Run(sandbox, job, config, session).execute()
