@@ -1,0 +1,153 @@
+"""Sources and destinations (webhooks, destination function instances) through the API."""
+
+import pytest
+
+from delivery.models import Destination, Source
+from delivery.services import webhook_headers
+from functions.instances import instance_settings_decrypted
+from tests.api_client import api_for, audit_count, error_of
+from tests.factories import WorkspaceFactory, function_factory, source_factory
+from workspace.models import AuditEvent
+
+pytest_plugins = ["tests.api_client"]
+
+SECRET = [
+    {
+        "name": "token",
+        "label": "Token",
+        "description": "",
+        "type": "STRING",
+        "required": True,
+        "sensitive": True,
+    }
+]
+
+
+def test_source_crud_answers_write_key(api):
+    created = api.post("sources", {"name": "web"}).json()["data"]["source"]
+    assert created["writeKey"] == Source.objects.get().write_key
+    path = f"sources/{created['id']}"
+    assert api.patch(path, {"enabled": False}).json()["data"]["source"]["enabled"] is False
+    assert api.get("sources").json()["data"]["pagination"]["totalEntries"] == 1
+    assert api.delete(path).json() == {"data": {"status": "SUCCESS"}}
+    assert [e.action for e in AuditEvent.objects.all()][:3] == [
+        "Source Deleted",
+        "Source Updated",
+        "Source Created",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"name": "a", "enabled": 1}, "enabled"),
+        ({"name": "a", "slug": "a"}, "slug"),
+    ],
+)
+def test_source_bad_input(api, body, field):
+    response = api.post("sources", body)
+    assert response.status_code == 422 and error_of(response)["field"] == field
+    assert not Source.objects.exists()
+
+
+def test_webhook_destination_masks_headers_and_keeps_them(api, workspace):
+    source = source_factory(workspace)
+    response = api.post(
+        "destinations",
+        {
+            "sourceId": source.id,
+            "metadataId": "webhook",
+            "name": "hook",
+            "enabled": True,
+            "settings": {
+                "url": "https://hooks.example/in",
+                "headers": {"Authorization": "Bearer abcdefgh1234"},
+            },
+        },
+    )
+    destination = response.json()["data"]["destination"]
+    assert destination["metadata"]["id"] == "webhook"
+    assert destination["settings"]["headers"] == {"Authorization": "••••••••••1234"}
+    update = api.patch(
+        f"destinations/{destination['id']}",
+        {
+            "settings": {
+                "url": "https://hooks.example/v2",
+                "headers": destination["settings"]["headers"],
+            }
+        },
+    )
+    assert update.status_code == 200, update.json()
+    stored = Destination.objects.get()
+    assert stored.webhook_url == "https://hooks.example/v2"
+    assert webhook_headers(stored) == {"Authorization": "Bearer abcdefgh1234"}
+
+
+def test_destination_function_instance_by_catalog_id(api, workspace):
+    source = source_factory(workspace)
+    fn = function_factory(workspace, resource_type="DESTINATION", settings_schema=SECRET)
+    response = api.post(
+        "destinations",
+        {"sourceId": source.id, "metadataId": fn.id, "settings": {"token": "tok_0123456789"}},
+    )
+    destination = response.json()["data"]["destination"]
+    assert destination["metadata"] == {"id": fn.id, "name": fn.display_name, "kind": "function"}
+    assert destination["settings"] == {"token": "••••••••••6789"}
+    assert destination["functionInstanceId"]
+    patch = api.patch(
+        f"destinations/{destination['id']}", {"enabled": False, "settings": destination["settings"]}
+    )
+    assert patch.json()["data"]["destination"]["enabled"] is False
+    instance = Destination.objects.get().function_instance
+    assert instance_settings_decrypted(instance) == {"token": "tok_0123456789"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"metadataId": "nope"}, "metadataId"),
+        ({"sourceId": "nope"}, "sourceId"),
+        ({"settings": {"url": "ftp://x"}}, "settings.url"),
+        ({"settings": {"url": "https://x.example", "colour": 1}}, "settings"),
+        ({"settings": "https://x.example"}, "settings"),
+    ],
+)
+def test_destination_bad_input_changes_nothing(api, workspace, body, field):
+    source = source_factory(workspace)
+    before = audit_count()
+    full = {
+        "sourceId": source.id,
+        "metadataId": "webhook",
+        "settings": {"url": "https://x.example"},
+        **body,
+    }
+    response = api.post("destinations", full)
+    assert response.status_code == 422 and error_of(response)["field"] == field
+    assert audit_count() == before and not Destination.objects.exists()
+
+
+def test_insert_function_as_destination_metadata_is_refused(api, workspace):
+    source = source_factory(workspace)
+    insert = function_factory(workspace)
+    response = api.post(
+        "destinations", {"sourceId": source.id, "metadataId": insert.id, "settings": {}}
+    )
+    assert response.status_code == 422 and error_of(response)["field"] == "metadataId"
+
+
+def test_destination_delete_and_isolation(api, workspace):
+    source = source_factory(workspace)
+    created = api.post(
+        "destinations",
+        {"sourceId": source.id, "metadataId": "webhook", "settings": {"url": "https://x.example"}},
+    )
+    path = f"destinations/{created.json()['data']['destination']['id']}"
+    other = api_for(WorkspaceFactory(), "owner")
+    assert other.get(path).status_code == 404
+    assert other.delete(path).status_code == 404
+    assert other.get(f"sources/{source.id}").status_code == 404
+    assert api.delete(path).json() == {"data": {"status": "SUCCESS"}}
+    assert AuditEvent.objects.first().action == "Integration Deleted"
