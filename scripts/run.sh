@@ -11,4 +11,4 @@ $PY manage.py seed_demo
   --schedule var/celerybeat-schedule &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
-$PY manage.py runserver 127.0.0.1:8000 --noreload
+$PY manage.py runserver "127.0.0.1:${PORT:-8000}" --noreload

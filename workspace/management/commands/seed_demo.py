@@ -1,3 +1,4 @@
+import os
 import secrets
 from typing import Any
 
@@ -58,7 +59,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--receiver",
-            default="http://127.0.0.1:8000/demo/receiver",
+            default=f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/demo/receiver",
             help="URL of the demo webhook destination",
         )
 
