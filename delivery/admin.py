@@ -36,6 +36,7 @@ from delivery.services import (
     webhook_headers,
 )
 from functions.admin_access import WorkspaceScopedAdmin, actor_of, is_member
+from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
 from functions.schema import validate_setting_values
 from functions.services import latest_version
@@ -153,9 +154,21 @@ class SourceAdmin(WorkspaceScopedAdmin):
         source_delete(source=obj, actor=actor_of(request))
 
 
+class OptionalJSONField(forms.JSONField):
+    """Shows nothing rather than `null` when there is no value."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return "" if value is None else super().prepare_value(value)
+
+
 class DestinationForm(forms.ModelForm):
-    webhook_url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
-    webhook_headers = forms.JSONField(
+    webhook_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"size": 80}),
+    )
+    webhook_headers = OptionalJSONField(
         required=False,
         help_text='Header names and values, e.g. {"Authorization": "Bearer …"}. Stored '
         "encrypted; leave empty to keep the stored headers.",
@@ -166,6 +179,14 @@ class DestinationForm(forms.ModelForm):
         help_text="For a destination function destination.",
     )
     function_settings = forms.JSONField(required=False, initial=dict)
+    insert_function = forms.ModelChoiceField(
+        queryset=FunctionClass.objects.filter(resource_type=ResourceType.INSERT_DESTINATION),
+        required=False,
+        help_text="Connect an insert function in front of this destination (enabled at once).",
+    )
+    insert_settings = forms.JSONField(
+        required=False, initial=dict, help_text="Settings of the insert function instance."
+    )
 
     class Meta:
         model = Destination
@@ -173,6 +194,12 @@ class DestinationForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("insert_function") is not None:
+            schema = latest_version(data["insert_function"]).settings_schema
+            try:
+                validate_setting_values(schema, data.get("insert_settings") or {})
+            except DomainError as error:
+                raise ValidationError({"insert_settings": error.message}) from None
         if not self.instance._state.adding:
             return data
         try:
@@ -231,7 +258,15 @@ class DestinationFilterInline(admin.TabularInline):
 class DestinationAdmin(WorkspaceScopedAdmin):
     form = DestinationForm
     inlines = [DestinationFilterInline]
-    list_display = ("name", "source", "kind", "target", "insert_function", "enabled", "deliveries")
+    list_display = (
+        "name",
+        "source",
+        "kind",
+        "target",
+        "insert_function_label",
+        "enabled",
+        "deliveries",
+    )
     list_filter = ("kind", "enabled", "workspace")
     search_fields = ("name", "id", "webhook_url")
     list_select_related = ("source", "function_instance__function")
@@ -250,12 +285,25 @@ class DestinationAdmin(WorkspaceScopedAdmin):
                 "max_attempts",
             ]
         base = ["id", "source", "name", "kind", "enabled", "max_attempts"]
+        if getattr(obj, "insert_instance", None) is not None:
+            base.append("insert_function_label")
+        else:
+            base += ["insert_function", "insert_settings"]
         if obj.kind == DestinationKind.WEBHOOK:
             return [*base, "webhook_url", "webhook_headers", "header_names"]
         return [*base, "function_instance"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return ("id", "source", "kind", "function_instance", "header_names") if obj else ()
+        if obj is None:
+            return ()
+        return (
+            "id",
+            "source",
+            "kind",
+            "function_instance",
+            "header_names",
+            "insert_function_label",
+        )
 
     @admin.display(description="stored headers")
     def header_names(self, destination: Destination) -> str:
@@ -269,11 +317,19 @@ class DestinationAdmin(WorkspaceScopedAdmin):
         return f"function {instance.function}" if instance else "-"
 
     @admin.display(description="insert function")
-    def insert_function(self, destination: Destination) -> str:
+    def insert_function_label(self, destination: Destination) -> str:
         instance = getattr(destination, "insert_instance", None)
         if instance is None:
             return "-"
-        return f"{instance.function} ({'on' if instance.enabled else 'off'})"
+        url = reverse("admin:functions_functioninstance_change", args=[instance.pk])
+        state = "enabled" if instance.enabled else "disabled"
+        return format_html(
+            '<a href="{}">{}</a> ({}, version {})',
+            url,
+            instance.function,
+            state,
+            instance.version.number,
+        )
 
     @admin.display(description="deliveries")
     def deliveries(self, destination: Destination) -> str:
@@ -307,6 +363,14 @@ class DestinationAdmin(WorkspaceScopedAdmin):
                 if obj.kind == DestinationKind.WEBHOOK
                 else None,
             )
+            if data.get("insert_function") is not None:
+                insert_instance_create(
+                    function=data["insert_function"],
+                    destination=obj,
+                    actor=actor,
+                    name=data["insert_function"].display_name,
+                    settings=data.get("insert_settings") or {},
+                )
             return
         source = data["source"]
         if not can_admin_source(request.user, source.workspace, source):

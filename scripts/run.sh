@@ -7,7 +7,7 @@ PY=.venv/bin/python
 export FUNCTIONS_ALLOW_PRIVATE_FETCH="${FUNCTIONS_ALLOW_PRIVATE_FETCH:-1}"
 $PY manage.py migrate --noinput
 $PY manage.py seed_demo
-.venv/bin/celery -A workspace worker -B -l info --concurrency 2 \
+.venv/bin/celery -A workspace worker -B -l warning --concurrency 2 \
   --schedule var/celerybeat-schedule &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM

@@ -121,3 +121,27 @@ def test_admin_filter_malformed_expression_refused(logged_in, workspace):
     assert response.status_code == 302
     assert DestinationFilter.objects.get().title == "no tests"
     assert AuditEvent.objects.filter(action="Destination Filter Created").count() == 1
+
+
+def test_admin_connects_insert_function_to_destination(logged_in, workspace):
+    destination = webhook_factory(source_factory(workspace))
+    function = function_factory(
+        workspace, settings_schema=[{"name": "label", "type": "STRING", "required": True}]
+    )
+    url = reverse("admin:delivery_destination_change", args=[destination.pk])
+    base = {
+        "name": destination.name,
+        "enabled": "on",
+        "max_attempts": 9,
+        "webhook_url": destination.webhook_url,
+        "insert_function": function.pk,
+        **_inline(),
+    }
+    response = logged_in.post(url, base | {"insert_settings": "{}"})
+    assert response.status_code == 200 and "label: required" in response.content.decode()
+    response = logged_in.post(url, base | {"insert_settings": '{"label": "x"}'})
+    assert response.status_code == 302
+    destination.refresh_from_db()
+    assert destination.insert_instance.function == function
+    page = logged_in.get(url).content.decode()
+    assert "version 1" in page and "enabled" in page
