@@ -10,5 +10,10 @@ $PY manage.py seed_demo
 .venv/bin/celery -A workspace worker -B -l warning --concurrency 2 \
   --schedule var/celerybeat-schedule &
 worker=$!
-trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+stop_worker() {
+  kill "$worker" 2>/dev/null || return 0
+  for _ in $(seq 1 20); do kill -0 "$worker" 2>/dev/null || return 0; sleep 0.5; done
+  kill -9 "$worker" 2>/dev/null || true  # a worker with embedded beat can hang on shutdown
+}
+trap stop_worker EXIT INT TERM
 $PY manage.py runserver "127.0.0.1:${PORT:-8000}" --noreload
