@@ -4,18 +4,19 @@ cold start, memory per warm context. Prints one JSON object on stdout."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from functions.runtime import run_function
+from functions.runtime.config import load_config
 
 HANDLER = "async function onTrack(event, settings) { event.properties.seen = true; return event }"
 BATCH_SIZES = (1, 20, 100, 1000)
@@ -87,69 +88,174 @@ def node_throughput(size: int) -> float:
         node.wait()
 
 
-class _Slow(BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
+# A remote API with 50 ms latency, in its own process (as a real server would be, so it
+# does not share this process's GIL): asyncio, HTTP/1.1 keep-alive, and it reports the
+# most requests it had in flight at once (GET /stats).
+SLOW_SERVER = r"""
+import asyncio, json, sys
+latency = float(sys.argv[1])
+stats = {"served": 0, "active": 0, "max_active": 0}
+async def handle(reader, writer):
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            if head.split(b" ", 2)[1] == b"/stats":
+                body = json.dumps(stats).encode()
+            else:
+                stats["active"] += 1
+                stats["max_active"] = max(stats["max_active"], stats["active"])
+                await asyncio.sleep(latency)
+                stats["active"] -= 1
+                stats["served"] += 1
+                body = b'{"ok": true}'
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                         b"content-length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
         pass
-
-    def do_GET(self) -> None:
-        time.sleep(0.05)
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.server.served += 1  # type: ignore[attr-defined]
-        if self.server.served >= self.server.limit:  # type: ignore[attr-defined]
-            threading.Thread(target=self.server.shutdown, daemon=True).start()
-
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 256
-    daemon_threads = True
+    finally:
+        writer.close()
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"""
+FETCH_HANDLER = (
+    "async function onTrack(e, s) { const r = await fetch(s.url); await r.json(); return e }"
+)
 
 
-def fetch_overlap(count: int = 40) -> dict[str, float]:
+def _server_stats(base: str) -> dict:
+    with urllib.request.urlopen(f"{base}stats") as response:
+        return json.loads(response.read())
+
+
+def fetch_overlap(count: int = 100, latency_ms: int = 50) -> dict[str, object]:
     os.environ["FUNCTIONS_ALLOW_PRIVATE_FETCH"] = "1"
-    server = _Server(("127.0.0.1", 0), _Slow)
-    server.served, server.limit = 0, 2 * count + 1  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    code = "async function onTrack(e, s) { const r = await fetch(s.url); await r.json(); return e }"
-    settings = {"url": f"http://127.0.0.1:{server.server_address[1]}/"}
-    run_function(code=code, kind="insert", events=_events(1), settings=settings, cache_key="fetch")
-    started = time.perf_counter()
-    for event in _events(count):
-        run_function(code=code, kind="insert", events=[event], settings=settings, cache_key="fetch")
-    sequential = time.perf_counter() - started
-    started = time.perf_counter()
-    result = run_function(
-        code=code,
-        kind="insert",
-        events=_events(count),
-        settings=settings,
-        batch=True,
-        cache_key="fetch",
+    concurrency = load_config().fetch_concurrency
+    server = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SERVER, str(latency_ms / 1000)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    overlapped = time.perf_counter() - started
-    assert all(r.status == "success" for r in result.results)
-    server.shutdown()
-    server.server_close()
+    try:
+        assert server.stdout
+        base = f"http://127.0.0.1:{int(server.stdout.readline())}/"
+        settings = {"url": base}
+
+        def batch() -> float:
+            started = time.perf_counter()
+            result = run_function(
+                code=FETCH_HANDLER,
+                kind="insert",
+                events=_events(count),
+                settings=settings,
+                batch=True,
+                cache_key="fetch",
+            )
+            assert all(r.status == "success" for r in result.results)
+            return time.perf_counter() - started
+
+        run_function(
+            code=FETCH_HANDLER,
+            kind="insert",
+            events=_events(1),
+            settings=settings,
+            cache_key="fetch",
+        )
+        started = time.perf_counter()
+        for event in _events(count):
+            run_function(
+                code=FETCH_HANDLER,
+                kind="insert",
+                events=[event],
+                settings=settings,
+                cache_key="fetch",
+            )
+        one_run_per_event = time.perf_counter() - started
+        os.environ["FUNCTIONS_FETCH_CONCURRENCY"] = "1"
+        try:
+            serial_batch = batch()
+        finally:
+            os.environ["FUNCTIONS_FETCH_CONCURRENCY"] = str(concurrency)
+        before = _server_stats(base)["max_active"]
+        overlapped = statistics.median(batch() for _ in range(3))
+        stats = _server_stats(base)
+    finally:
+        server.kill()
+        server.wait()
+    waves = math.ceil(count / concurrency)
     return {
+        "what": (
+            f"{count} events, each fetching from a server with {latency_ms} ms latency in "
+            "another process. one_at_a_time: one run_function per event, in sequence. "
+            "overlapped: one batch run, fetches overlapped up to FUNCTIONS_FETCH_CONCURRENCY "
+            "(median of 3). speedup = one_at_a_time time / overlapped time; the latency-bound "
+            "ceiling is events / ceil(events / concurrency). speedup_vs_serial_batch compares "
+            "with the same batch at concurrency 1."
+        ),
         "events": count,
-        "latency_ms": 50,
-        "sequential_events_per_s": round(count / sequential, 1),
+        "latency_ms": latency_ms,
+        "concurrency": concurrency,
+        "server_max_in_flight": max(stats["max_active"], before),
+        "one_at_a_time_events_per_s": round(count / one_run_per_event, 1),
+        "serial_batch_events_per_s": round(count / serial_batch, 1),
         "overlapped_events_per_s": round(count / overlapped, 1),
-        "speedup": round(sequential / overlapped, 1),
+        "speedup": round(one_run_per_event / overlapped, 1),
+        "speedup_vs_serial_batch": round(serial_batch / overlapped, 1),
+        "ceiling": round(count / waves, 1),
     }
 
 
-def cold_start_ms(samples: int = 15) -> float:
+def _cold_start(tag: str, samples: int, gap_s: float) -> list[float]:
     times = []
     for i in range(samples):
-        code = f"// version {i} {time.time()}\n{HANDLER}"
+        time.sleep(gap_s)
+        code = f"// version {tag}{i} {time.time()}\n{HANDLER}"
         started = time.perf_counter()
-        run_function(code=code, kind="insert", events=_events(1), settings={}, cache_key=f"cold{i}")
+        run_function(
+            code=code, kind="insert", events=_events(1), settings={}, cache_key=f"{tag}{i}"
+        )
         times.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(times), 2)
+    return times
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {
+        "median": round(statistics.median(ordered), 2),
+        "p90": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))], 2),
+    }
+
+
+def cold_start(samples: int = 15, gap_s: float = 0.2) -> dict[str, object]:
+    """First run of a new function version (new code): context, prelude, code, one event."""
+    prewarmed = os.environ.get("FUNCTIONS_PREWARMED_CONTEXTS")
+    spaced = _cold_start("cold", samples, gap_s)
+    burst = _cold_start("burst", samples, 0)
+    os.environ["FUNCTIONS_PREWARMED_CONTEXTS"] = "0"
+    try:
+        _cold_start("drain", 1, 0)
+        unpooled = _cold_start("unpooled", samples, gap_s)
+    finally:
+        if prewarmed is None:
+            os.environ.pop("FUNCTIONS_PREWARMED_CONTEXTS", None)
+        else:
+            os.environ["FUNCTIONS_PREWARMED_CONTEXTS"] = prewarmed
+    return {
+        "what": (
+            f"ms from run_function to result for the first event of a new function version; "
+            f"median and p90 of {samples}. spaced: versions arrive {gap_s * 1000:.0f} ms apart "
+            "and take a pre-warmed blank context (the production path). burst: versions "
+            "back to back, so the pre-warmed pool runs dry and most runs wait for a context "
+            "being built. no_prewarm: FUNCTIONS_PREWARMED_CONTEXTS=0, every run builds its "
+            "context and evaluates the prelude itself."
+        ),
+        "spaced": _summary(spaced),
+        "burst": _summary(burst),
+        "no_prewarm": _summary(unpooled),
+    }
 
 
 def _rss_bytes() -> int:
@@ -171,15 +277,31 @@ def memory_per_context_mb(count: int = 20) -> float:
     return round((_rss_bytes() - before) / count / 2**20, 2)
 
 
-def main() -> None:
-    runtime = {size: runtime_throughput(size) for size in BATCH_SIZES}
-    node = {size: node_throughput(size) for size in BATCH_SIZES}
-    figures = {
+def throughput(repeats: int = 3) -> dict[str, object]:
+    """Runtime and plain Node.js measured alternately, `repeats` times each; medians."""
+    runtime: dict[int, float] = {}
+    node: dict[int, float] = {}
+    for size in BATCH_SIZES:
+        pairs = [(runtime_throughput(size), node_throughput(size)) for _ in range(repeats)]
+        runtime[size] = statistics.median(r for r, _ in pairs)
+        node[size] = statistics.median(n for _, n in pairs)
+    return {
+        "what": (
+            "events/s of a trivial insert handler, one batch run per call at each batch size; "
+            "node: the same handler in a plain Node.js loop fed over a pipe. Runtime and "
+            f"Node measured alternately, median of {repeats} each."
+        ),
         "runtime_events_per_s": {str(k): round(v) for k, v in runtime.items()},
         "node_events_per_s": {str(k): round(v) for k, v in node.items()},
         "runtime_vs_node_ratio": {str(k): round(runtime[k] / node[k], 3) for k in BATCH_SIZES},
+    }
+
+
+def main() -> None:
+    figures = {
+        **throughput(),
         "fetch_overlap": fetch_overlap(),
-        "cold_start_ms": cold_start_ms(),
+        "cold_start_ms": cold_start(),
         "memory_per_warm_context_mb": memory_per_context_mb(),
     }
     print(json.dumps({"runtime": figures}))
