@@ -6,6 +6,8 @@ from workspace.audit import Actor
 from workspace.models import Role
 from workspace.services import membership_grant
 
+pytest_plugins = ["tests.api_client"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_encryption_keys(settings, tmp_path):

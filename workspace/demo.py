@@ -18,7 +18,11 @@ def demo_receiver(request: HttpRequest) -> HttpResponse:
             body = json.loads(request.body)
         except ValueError:
             return JsonResponse({"error": "body is not JSON"}, status=400)
-        _RECEIVED.appendleft({"headers": {"idempotency-key": request.headers.get(
-            "Idempotency-Key", "")}, "body": body})
+        _RECEIVED.appendleft(
+            {
+                "headers": {"idempotency-key": request.headers.get("Idempotency-Key", "")},
+                "body": body,
+            }
+        )
         return JsonResponse({"ok": True})
     return JsonResponse({"received": list(_RECEIVED)})

@@ -46,9 +46,7 @@ def can_view_function(user: UserLike, workspace: Workspace, function: models.Mod
     return False
 
 
-def can_edit_function(
-    user: UserLike, workspace: Workspace, function: models.Model | None
-) -> bool:
+def can_edit_function(user: UserLike, workspace: Workspace, function: models.Model | None) -> bool:
     """Edit or delete `function`; with `function=None`, create a new one (all-scope only)."""
     roles = roles_of(user, workspace)
     if Role.OWNER in roles or roles.get(Role.FUNCTIONS_ADMIN):
@@ -58,9 +56,7 @@ def can_edit_function(
     return False
 
 
-def can_admin_source(
-    user: UserLike, workspace: Workspace, source: models.Model | None
-) -> bool:
+def can_admin_source(user: UserLike, workspace: Workspace, source: models.Model | None) -> bool:
     """Connect functions to, enable/disable and deploy on `source` (None: create sources)."""
     roles = roles_of(user, workspace)
     if Role.OWNER in roles or roles.get(Role.SOURCE_ADMIN):

@@ -9,8 +9,6 @@ from tests.api_client import api_for, audit_count, error_of
 from tests.factories import WorkspaceFactory, function_factory, source_factory
 from workspace.models import AuditEvent
 
-pytest_plugins = ["tests.api_client"]
-
 SECRET = [
     {
         "name": "token",

@@ -9,8 +9,6 @@ from tests.factories import WorkspaceFactory, function_factory, source_factory, 
 from workspace.audit import SYSTEM
 from workspace.models import AuditEvent
 
-pytest_plugins = ["tests.api_client"]
-
 CODE = "async function onTrack(event, settings) { return event }"
 NEW = {
     "code": CODE,

@@ -9,8 +9,6 @@ from workspace.audit import SYSTEM
 from workspace.models import ApiToken, Role
 from workspace.services import membership_grant
 
-pytest_plugins = ["tests.api_client"]
-
 ROLES = {
     "owner": ("owner", None),
     "fn_admin_all": ("functions_admin", None),

@@ -4,8 +4,6 @@ from functions.models import FunctionInstance
 from tests.api_client import api_for, error_of
 from tests.factories import function_factory
 
-pytest_plugins = ["tests.api_client"]
-
 LOGGING = (
     "async function onTrack(event, settings) {\n"
     "  console.log('key', settings.apiKey)\n"

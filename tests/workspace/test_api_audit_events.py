@@ -7,8 +7,6 @@ from django.utils import timezone
 from tests.api_client import api_for, error_of
 from tests.factories import WorkspaceFactory, function_factory
 
-pytest_plugins = ["tests.api_client"]
-
 
 def test_audit_events_newest_first_with_shape(api, workspace):
     api.post("sources", {"name": "web"})

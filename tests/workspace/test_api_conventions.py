@@ -10,8 +10,6 @@ from tests.factories import WorkspaceFactory, function_factory
 from workspace.audit import SYSTEM
 from workspace.services import api_token_revoke
 
-pytest_plugins = ["tests.api_client"]
-
 NEW_FUNCTION = {
     "code": "async function onTrack(e) { return e }",
     "displayName": "Enrich",
