@@ -180,6 +180,7 @@ def main() -> None:
         ingested = time.time() - begin
         rows = wait_final(env)
         end = last_update(env)
+        received = httpx.get(f"http://127.0.0.1:{hook_port}/count", timeout=10).json()
     finally:
         for proc in procs:
             proc.terminate()
@@ -202,6 +203,7 @@ def main() -> None:
                     s: sum(1 for _, t, _ in rows if t == s) for s in {t for _, t, _ in rows}
                 },
                 "each_event_one_final_status": len(ids) == N == len(set(ids)) == len(latencies),
+                "receiver": received,
             }
         )
     )

@@ -1,10 +1,49 @@
-"""A minimal asyncio HTTP/1.1 receiver for the pipeline bench: answers 200 to every POST and
-counts them. Usage: python bench/webhook_receiver.py PORT"""
+"""A minimal asyncio HTTP/1.1 webhook receiver for the pipeline bench, in its own process.
+
+Every POST is really parsed: its headers, its JSON body, its messageId (counted, duplicates
+too) and whether the Idempotency-Key header matches it; it answers 200. `GET /count`
+answers {"posts", "unique", "key_mismatches", "bad_bodies"}.
+Usage: python bench/webhook_receiver.py PORT"""
 
 import asyncio
+import json
 import sys
 
-RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"
+
+
+class Counts:
+    def __init__(self) -> None:
+        self.posts = 0
+        self.ids: set[str] = set()
+        self.key_mismatches = 0
+        self.bad_bodies = 0
+
+    def record(self, headers: dict[bytes, bytes], body: bytes) -> None:
+        self.posts += 1
+        try:
+            message_id = json.loads(body)["messageId"]
+        except (ValueError, KeyError, TypeError):
+            self.bad_bodies += 1
+            return
+        self.ids.add(message_id)
+        if headers.get(b"idempotency-key", b"").decode() != message_id:
+            self.key_mismatches += 1
+
+    def report(self) -> bytes:
+        body = json.dumps(
+            {
+                "posts": self.posts,
+                "unique": len(self.ids),
+                "key_mismatches": self.key_mismatches,
+                "bad_bodies": self.bad_bodies,
+            }
+        ).encode()
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n"
+        return head.encode() + b"Content-Type: application/json\r\n\r\n" + body
+
+
+COUNTS = Counts()
 
 
 class Receiver(asyncio.Protocol):
@@ -18,15 +57,20 @@ class Receiver(asyncio.Protocol):
             head, sep, rest = self.buffer.partition(b"\r\n\r\n")
             if not sep:
                 return
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
+            lines = head.split(b"\r\n")
+            headers = {}
+            for line in lines[1:]:
                 name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get(b"content-length", b"0"))
             if len(rest) < length:
                 return
-            self.buffer = rest[length:]
-            self.transport.write(RESPONSE)  # type: ignore[attr-defined]
+            body, self.buffer = rest[:length], rest[length:]
+            if lines[0].startswith(b"GET /count"):
+                self.transport.write(COUNTS.report())  # type: ignore[attr-defined]
+                continue
+            COUNTS.record(headers, body)
+            self.transport.write(OK)  # type: ignore[attr-defined]
 
 
 async def main(port: int) -> None:

@@ -6,23 +6,28 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from delivery.ledger import deliveries_claim, deliveries_record, lease_until
+from delivery.ledger import deliveries_claim, deliveries_record, lease_token_new, lease_until
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.outbox import batch_size_of, destinations_loaded, outbox_process
 from delivery.pipeline import deliver_events
 
 
-def deliveries_attempt(*, destination: Destination, token: str) -> int:
-    """Attempt the rows leased with `token`; returns how many were attempted."""
-    rows = deliveries_claim(destination=destination, token=token)
+def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], token: str) -> int:
+    """Run the pipeline once for `rows`, already claimed under `token`; record the outcomes."""
     if rows:
         outcomes = deliver_events(destination, [row.event for row in rows])
-        deliveries_record(destination=destination, rows=rows, outcomes=outcomes)
+        deliveries_record(destination=destination, rows=rows, outcomes=outcomes, token=token)
     return len(rows)
 
 
+def deliveries_attempt(*, destination: Destination, token: str) -> int:
+    """Attempt the rows leased with `token`; returns how many were attempted."""
+    rows, claimed = deliveries_claim(destination=destination, token=token)
+    return claimed_attempt(destination=destination, rows=rows, token=claimed)
+
+
 def lease_rows(ids: list[int]) -> str:
-    token = uuid.uuid4().hex
+    token = lease_token_new()
     EventDelivery.objects.filter(pk__in=ids).update(
         lease_token=token, next_attempt_at=lease_until(timezone.now())
     )
@@ -53,10 +58,14 @@ def full_batches_flush(destination: Destination) -> int:
 
 
 def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
-    token, destinations = outbox_process(entry_id=entry_id)
+    fanned = outbox_process(entry_id=entry_id)
     attempted = 0
-    for destination in destinations:
-        attempted += deliveries_attempt(destination=destination, token=token)
+    for destination in fanned.destinations:
+        if fanned.claimed is None:
+            attempted += deliveries_attempt(destination=destination, token=fanned.token)
+        else:
+            rows = fanned.claimed[destination.pk]
+            attempted += claimed_attempt(destination=destination, rows=rows, token=fanned.token)
         attempted += full_batches_flush(destination)
     return attempted
 

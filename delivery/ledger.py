@@ -1,6 +1,7 @@
 """The EventDelivery ledger: rows opened, claimed and recorded in bulk, never one by one."""
 
 import random
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,38 +12,39 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from delivery.backoff import next_attempt_time
+from delivery.ledger_writes import rows_insert, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.outcomes import FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
-
-RECORDED_FIELDS = [
-    "status",
-    "error_type",
-    "error_message",
-    "attempts",
-    "next_attempt_at",
-    "logs",
-    "requests",
-    "lease_token",
-    "window_started_at",
-    "event",
-    "updated_at",
-]
 
 
 def lease_until(now: datetime) -> datetime:
     return now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
 
 
-def deliveries_open(rows: list[EventDelivery]) -> None:
-    """New rows; an event seen before at a destination keeps its existing row."""
-    EventDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+def deliveries_open(rows: list[EventDelivery]) -> list[EventDelivery]:
+    """New rows; an event seen before at a destination keeps its existing row. Returns the
+    rows this call created, with their ids."""
+    unique: dict[tuple[str, str], EventDelivery] = {}
+    for row in rows:
+        unique.setdefault((row.destination_id, row.message_id), row)
+    created = rows_insert(list(unique.values()))
+    for key, pk in created.items():
+        unique[key].pk = pk
+    return [unique[key] for key in created]
+
+
+def lease_token_new() -> str:
+    return uuid.uuid4().hex
 
 
 @transaction.atomic
-def deliveries_claim(*, destination: Destination, token: str) -> list[EventDelivery]:
+def deliveries_claim(*, destination: Destination, token: str) -> tuple[list[EventDelivery], str]:
     """The pending rows handed over with `token`, their attempt counted before any user code
-    runs. Rows whose attempts are used up (their earlier runs crashed) are failed instead."""
+    runs, under a new lease token (returned): a duplicate of this task, still holding
+    `token`, finds nothing, and only the new holder may record outcomes. Rows whose attempts
+    are used up (their earlier runs crashed) are failed instead."""
     now = timezone.now()
+    claimed = lease_token_new()
     rows = list(
         EventDelivery.objects.select_for_update(skip_locked=True)
         .filter(
@@ -60,8 +62,9 @@ def deliveries_claim(*, destination: Destination, token: str) -> list[EventDeliv
         )
         for row in spent:
             _apply(row, crashed, destination, now)
-        _write(spent)
+        rows_record(spent, token)
     EventDelivery.objects.filter(pk__in=[row.pk for row in live]).update(
+        lease_token=claimed,
         attempts=F("attempts") + 1,
         next_attempt_at=lease_until(now),
         window_started_at=Coalesce("window_started_at", now),
@@ -70,7 +73,7 @@ def deliveries_claim(*, destination: Destination, token: str) -> list[EventDeliv
     for row in live:
         row.attempts += 1
         row.window_started_at = row.window_started_at or now
-    return live
+    return live, claimed
 
 
 def _apply(
@@ -102,27 +105,20 @@ def _apply(
         row.status = DeliveryStatus.FAILED
 
 
-def _write(rows: list[EventDelivery]) -> None:
-    EventDelivery.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["destination", "message_id"],
-        update_fields=RECORDED_FIELDS,
-        batch_size=1000,
-    )
-
-
 def deliveries_record(
     *,
     destination: Destination,
     rows: list[EventDelivery],
     outcomes: list[Outcome],
+    token: str,
     rng: random.Random | None = None,
-) -> None:
+) -> int:
+    """Record one outcome per row, in one statement, where the lease `token` still holds the
+    row; returns how many rows were recorded (fewer when the lease was lost)."""
     now = timezone.now()
     for row, outcome in zip(rows, outcomes, strict=True):
         _apply(row, outcome, destination, now, rng)
-    _write(rows)
+    return rows_record(rows, token)
 
 
 def summarize(rows: list[EventDelivery]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ the source's destinations (routing and destination filters) as EventDelivery row
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -78,6 +78,13 @@ def _route(
         else lease_until(now)
     )
     rows = []
+    # Rows handed to this task are claimed as they are created: their first attempt is
+    # counted in this transaction, before any user code runs.
+    claimed = (
+        {"attempts": 0, "window_started_at": None}
+        if batching
+        else {"attempts": 1, "window_started_at": now}
+    )
     for event in entry.events:
         if not is_routed(event, names):
             continue
@@ -91,6 +98,7 @@ def _route(
             received_at=entry.created_at,
             next_attempt_at=due,
             lease_token="" if batching else token,
+            **claimed,
         )
         if kept is None:
             row.status, row.next_attempt_at, row.lease_token = (
@@ -126,19 +134,35 @@ def target_destinations(source_id: str) -> list[Destination]:
     return list(destinations_loaded().filter(source_id=source_id, enabled=True))
 
 
-def outbox_process(*, entry_id: uuid.UUID) -> tuple[str, list[Destination]]:
-    """Fan the entry out once; returns the lease token of its rows and its destinations,
-    so the caller attempts them (again, when this task was redelivered after a crash)."""
+class FannedOut(NamedTuple):
+    """`token` leases the entry's rows; `claimed` holds, per destination, the rows this call
+    created already claimed (None when the entry was fanned out before, after a crash: its
+    rows are then claimed again by `token`)."""
+
+    token: str
+    destinations: list[Destination]
+    claimed: dict[str, list[EventDelivery]] | None
+
+
+def outbox_process(*, entry_id: uuid.UUID) -> FannedOut:
+    """Fan the entry out once, so the caller attempts its rows."""
     token = entry_id.hex
     with transaction.atomic():
         _entry_lock(entry_id)
         entry = OutboxEntry.objects.select_for_update().filter(id=entry_id).first()
         if entry is None:
-            return token, []
+            return FannedOut(token, [], {})
         destinations = target_destinations(entry.source_id)
-        if entry.processed_at is None:
-            now = timezone.now()
-            deliveries_open([row for d in destinations for row in _route(d, entry, token, now)])
-            entry.processed_at = now
-            entry.save(update_fields=["processed_at"])
-    return token, destinations
+        if entry.processed_at is not None:
+            return FannedOut(token, destinations, None)
+        now = timezone.now()
+        opened = deliveries_open(
+            [row for d in destinations for row in _route(d, entry, token, now)]
+        )
+        entry.processed_at = now
+        entry.save(update_fields=["processed_at"])
+    claimed: dict[str, list[EventDelivery]] = {d.pk: [] for d in destinations}
+    for row in opened:
+        if row.lease_token == token and row.status == DeliveryStatus.RETRYING:
+            claimed[row.destination_id].append(row)
+    return FannedOut(token, destinations, claimed)

@@ -168,7 +168,7 @@ def test_rows_whose_attempts_crashed_every_time_are_failed_not_looped(workspace,
         lease_token="t1",
         received_at=timezone.now(),
     )
-    assert deliveries_claim(destination=hook, token="t1") == []
+    assert deliveries_claim(destination=hook, token="t1")[0] == []
     row = EventDelivery.objects.get()
     assert row.status == DeliveryStatus.FAILED
     assert row.error_type == "Crashed"
