@@ -85,25 +85,39 @@ print(src.write_key)
     return done.stdout.strip().splitlines()[-1]
 
 
-def post_all(url: str, write_key: str) -> float:
-    def post(start: int) -> None:
-        batch = [
+def request_bodies() -> list[bytes]:
+    """The /v1/batch bodies, encoded before the clock starts: the figure is the pipeline's,
+    not this client's JSON encoding (which shares the machine's two cores)."""
+    return [
+        json.dumps(
             {
-                "type": "track",
-                "event": "Bench",
-                "userId": f"u{i}",
-                "messageId": f"bench-{i}",
-                "properties": {"i": i},
+                "batch": [
+                    {
+                        "type": "track",
+                        "event": "Bench",
+                        "userId": f"u{i}",
+                        "messageId": f"bench-{i}",
+                        "properties": {"i": i},
+                    }
+                    for i in range(start, min(start + PER_REQUEST, N))
+                ]
             }
-            for i in range(start, min(start + PER_REQUEST, N))
-        ]
-        with httpx.Client(auth=(write_key, ""), timeout=60) as client:
-            response = client.post(url, json={"batch": batch})
-            response.raise_for_status()
+        ).encode()
+        for start in range(0, N, PER_REQUEST)
+    ]
 
-    begin = time.time()
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(post, range(0, N, PER_REQUEST)))
+
+def post_all(url: str, write_key: str) -> float:
+    bodies = request_bodies()
+    headers = {"Content-Type": "application/json"}
+    with httpx.Client(auth=(write_key, ""), timeout=60) as client:
+
+        def post(body: bytes) -> None:
+            client.post(url, content=body, headers=headers).raise_for_status()
+
+        begin = time.time()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(post, bodies))
     return begin
 
 

@@ -71,6 +71,7 @@ class _Sender:
             timeout=aiohttp.ClientTimeout(total=settings.DELIVERY_WEBHOOK_TIMEOUT_SECONDS),
             headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
             trust_env=False,  # a proxy would connect to the unchecked name
+            cookie_jar=aiohttp.DummyCookieJar(),  # one receiver's cookies are no one's state
         )
 
 
