@@ -10,6 +10,7 @@ Measured here against a local receiver: aiohttp on one event loop per worker pro
 async client ~190/s."""
 
 import asyncio
+import atexit
 import ipaddress
 import json
 import os
@@ -60,6 +61,12 @@ class _Sender:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.session = self.loop.run_until_complete(self._session())
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        if not self.loop.is_closed():
+            self.loop.run_until_complete(self.session.close())
+            self.loop.close()
 
     @staticmethod
     async def _session() -> aiohttp.ClientSession:

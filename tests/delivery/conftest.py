@@ -163,7 +163,7 @@ def worker(start_worker) -> Worker:
 
 class Receiver:
     """A webhook receiver: `/ok` answers 200, `/status/<code>` that code, `/slow` 200 after
-    50 ms; every request is kept."""
+    50 ms, `/redirect` a 307 to `/ok`; every request is kept."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
@@ -186,7 +186,11 @@ class Receiver:
                 if self.path == "/slow":
                     time.sleep(0.05)
                 code = int(self.path.rsplit("/", 1)[1]) if self.path.startswith("/status/") else 200
+                if self.path == "/redirect":
+                    code = 307
                 self.send_response(code)
+                if code == 307:
+                    self.send_header("Location", "/ok")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"{}")

@@ -1,0 +1,98 @@
+"""The webhook sender on its own: DNS pinning, address checks, redirects, outcomes."""
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from delivery.webhook import webhook_send
+
+PUBLIC = "93.184.215.14"
+
+
+@pytest.fixture
+def dns(monkeypatch) -> Iterator[dict[str, list[str]]]:
+    """Names of `*.test` answer the addresses queued for them, one per lookup (the last one
+    repeats); every lookup is recorded under "lookups"."""
+    answers: dict[str, list[str]] = {"lookups": []}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if not str(host).endswith(".test"):
+            return real(host, port, *args, **kwargs)
+        answers["lookups"].append(host)
+        queue = answers[host]
+        address = queue.pop(0) if len(queue) > 1 else queue[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield answers
+
+
+def _send(url: str, n: int = 2) -> list:
+    events = [{"type": "track", "messageId": f"m{i}", "userId": "u"} for i in range(n)]
+    return webhook_send(url=url, headers={}, events=events)
+
+
+def test_webhook_to_a_name_resolving_to_a_private_address_is_refused(settings, dns, receiver):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = False
+    dns["inside.test"] = ["10.1.2.3"]
+    outcomes = _send(f"http://inside.test:{receiver.url.rsplit(':', 1)[1]}/ok")
+    assert {o.status for o in outcomes} == {"bad_request"}
+    assert {o.error["type"] for o in outcomes} == {"BlockedAddress"}
+    assert "10.1.2.3" in outcomes[0].error["message"]
+    assert receiver.requests == []
+
+
+def test_webhook_to_loopback_is_refused_unless_private_fetch_is_allowed(settings, receiver):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = False
+    assert {o.status for o in _send(f"{receiver.url}/ok")} == {"bad_request"}
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+    assert {o.status for o in _send(f"{receiver.url}/ok")} == {"delivered"}
+    assert len(receiver.bodies("/ok")) == 2
+
+
+def test_webhook_name_rebinding_to_loopback_after_the_check_reaches_nothing(
+    settings, dns, receiver
+):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = False
+    # Public for the first lookup, loopback (where the receiver listens) ever after.
+    dns["rebind.test"] = [PUBLIC, "127.0.0.1"]
+    outcomes = _send(f"http://rebind.test:{receiver.url.rsplit(':', 1)[1]}/ok")
+    assert {o.status for o in outcomes} == {"bad_request"}
+    assert {o.error["type"] for o in outcomes} == {"BlockedAddress"}
+    assert receiver.requests == []
+
+
+def test_webhook_connects_to_the_checked_address_with_the_name_as_host(settings, dns, receiver):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+    port = receiver.url.rsplit(":", 1)[1]
+    dns["hook.test"] = ["127.0.0.1"]
+    outcomes = _send(f"http://hook.test:{port}/ok", n=3)
+    assert {o.status for o in outcomes} == {"delivered"}
+    assert {r["headers"]["Host"] for r in receiver.requests} == {f"hook.test:{port}"}
+    assert {r["headers"]["Idempotency-Key"] for r in receiver.requests} == {"m0", "m1", "m2"}
+    # Every lookup went through the check: the batch's, then each new connection's.
+    assert set(dns["lookups"]) == {"hook.test"}
+
+
+def test_webhook_redirect_is_not_followed_and_is_rejected(settings, receiver):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+    [outcome] = _send(f"{receiver.url}/redirect", n=1)
+    assert outcome.status == "message_rejected"
+    assert outcome.error["message"].startswith("HTTP 307")
+    assert outcome.requests[0]["status"] == 307
+    assert receiver.bodies("/ok") == []
+
+
+def test_webhook_network_error_is_retried(settings):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+    [outcome] = _send("http://127.0.0.1:9/none", n=1)
+    assert outcome.status == "retry"
+    assert outcome.error["type"] == "RetryError"
+
+
+def test_webhook_url_that_is_not_http_is_refused(settings):
+    [outcome] = _send("ftp://example.com/x", n=1)
+    assert outcome.status == "bad_request"
+    assert outcome.error["type"] == "BlockedAddress"
