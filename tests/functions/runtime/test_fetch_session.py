@@ -73,3 +73,28 @@ def test_fetch_address_literals_need_no_lookup(monkeypatch: pytest.MonkeyPatch) 
                 await addresses.resolve(private, 80, allow_private=False)
 
     run_on_loop(check())
+
+
+def test_fetch_overlapped_events_keep_their_own_logs_and_requests(server: Server) -> None:
+    # Responses of many overlapped events arrive together; each event's console output
+    # and requests stay its own, also for events that await a second fetch.
+    code = """async function onTrack(e, s) {
+      console.log('start', e.messageId)
+      const r = await fetch(s.base + '/slow?ms=30&id=' + e.messageId)
+      await r.json()
+      console.log('first', e.messageId)
+      if (Number(e.messageId) % 3 === 0) {
+        await (await fetch(s.base + '/echo?id=' + e.messageId)).text()
+        for (let i = 0; i < 200; i++) await null
+        console.log('second', e.messageId)
+      }
+      return e
+    }"""
+    events = [{"type": "track", "messageId": str(i)} for i in range(12)]
+    result = run(code, events, settings={"base": server.base}, batch=True)
+    for i, event in enumerate(result.results):
+        assert event.status == "success"
+        expected = [f"start {i}", f"first {i}"] + ([f"second {i}"] if i % 3 == 0 else [])
+        assert event.logs == expected
+        assert all(f"id={i}" in r["url"] for r in event.requests)
+        assert len(event.requests) == (2 if i % 3 == 0 else 1)
