@@ -6,7 +6,13 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from delivery.ledger import deliveries_claim, deliveries_record, lease_token_new, lease_until
+from delivery.ledger import (
+    deliveries_claim,
+    deliveries_record,
+    lease_token_new,
+    lease_until,
+    suspect_attempt_count,
+)
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.outbox import batch_size_of, destinations_loaded, outbox_process
 from delivery.pipeline import deliver_events
@@ -22,8 +28,12 @@ def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], toke
 
 def deliveries_attempt(*, destination: Destination, token: str) -> int:
     """Attempt the rows leased with `token`; returns how many were attempted."""
-    rows, claimed = deliveries_claim(destination=destination, token=token)
-    return claimed_attempt(destination=destination, rows=rows, token=claimed)
+    claim = deliveries_claim(destination=destination, token=token)
+    attempted = claimed_attempt(destination=destination, rows=claim.rows, token=claim.token)
+    for row in claim.suspects:
+        if suspect_attempt_count(row, claim.token):
+            attempted += claimed_attempt(destination=destination, rows=[row], token=claim.token)
+    return attempted
 
 
 def lease_rows(ids: list[int]) -> str:

@@ -3,7 +3,7 @@
 import random
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +15,15 @@ from delivery.backoff import next_attempt_time
 from delivery.ledger_writes import rows_insert, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.outcomes import FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
+
+
+class Claim(NamedTuple):
+    """Claimed rows: `rows` run as one batch; `suspects` (their last attempt crashed its
+    process) each run alone, so only an event that crashes it again burns its attempts."""
+
+    rows: list[EventDelivery]
+    suspects: list[EventDelivery]
+    token: str
 
 
 def lease_until(now: datetime) -> datetime:
@@ -38,11 +47,12 @@ def lease_token_new() -> str:
 
 
 @transaction.atomic
-def deliveries_claim(*, destination: Destination, token: str) -> tuple[list[EventDelivery], str]:
-    """The pending rows handed over with `token`, their attempt counted before any user code
-    runs, under a new lease token (returned): a duplicate of this task, still holding
-    `token`, finds nothing, and only the new holder may record outcomes. Rows whose attempts
-    are used up (their earlier runs crashed) are failed instead."""
+def deliveries_claim(*, destination: Destination, token: str) -> Claim:
+    """The pending rows handed over with `token`, under a new lease token: a duplicate of
+    this task, still holding `token`, finds nothing, and only the new holder may record
+    outcomes. Their attempt is counted before any user code runs, except for suspects of a
+    crash, counted one by one as they run alone. Rows whose attempts are used up (their
+    earlier runs crashed) are failed instead."""
     now = timezone.now()
     claimed = lease_token_new()
     rows = list(
@@ -63,17 +73,36 @@ def deliveries_claim(*, destination: Destination, token: str) -> tuple[list[Even
         for row in spent:
             _apply(row, crashed, destination, now)
         rows_record(spent, token)
-    EventDelivery.objects.filter(pk__in=[row.pk for row in live]).update(
-        lease_token=claimed,
-        attempts=F("attempts") + 1,
-        next_attempt_at=lease_until(now),
-        window_started_at=Coalesce("window_started_at", now),
-        updated_at=now,
+    suspects = [row for row in live if crashed_before(row)]
+    batch = [row for row in live if not crashed_before(row)]
+    for group, counted in ((batch, 1), (suspects, 0)):
+        EventDelivery.objects.filter(pk__in=[row.pk for row in group]).update(
+            lease_token=claimed,
+            attempts=F("attempts") + counted,
+            next_attempt_at=lease_until(now),
+            window_started_at=Coalesce("window_started_at", now),
+            updated_at=now,
+        )
+        for row in group:
+            row.attempts += counted
+            row.window_started_at = row.window_started_at or now
+    return Claim(batch, suspects, claimed)
+
+
+def crashed_before(row: EventDelivery) -> bool:
+    """An attempt was counted but no outcome recorded (every recorded retry keeps its
+    error): the process running its batch died."""
+    return row.attempts > 0 and not row.error_type
+
+
+def suspect_attempt_count(row: EventDelivery, token: str) -> bool:
+    """Count one suspect's attempt just before it runs alone; False when the lease is lost."""
+    now = timezone.now()
+    counted = EventDelivery.objects.filter(pk=row.pk, lease_token=token).update(
+        attempts=F("attempts") + 1, next_attempt_at=lease_until(now), updated_at=now
     )
-    for row in live:
-        row.attempts += 1
-        row.window_started_at = row.window_started_at or now
-    return live, claimed
+    row.attempts += 1
+    return counted == 1
 
 
 def _apply(

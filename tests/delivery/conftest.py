@@ -168,6 +168,8 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        # Called first with (handler, body); answering True ends the request unanswered.
+        self.on_request: Callable[[Any, bytes], bool] | None = None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -175,6 +177,8 @@ class Receiver:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if receiver.on_request is not None and receiver.on_request(self, body):
+                    return
                 with receiver.lock:
                     receiver.requests.append(
                         {

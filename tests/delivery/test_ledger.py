@@ -5,7 +5,12 @@ from django.utils import timezone
 
 from delivery import ledger_writes
 from delivery.attempts import lease_rows
-from delivery.ledger import deliveries_claim, deliveries_open, deliveries_record
+from delivery.ledger import (
+    deliveries_claim,
+    deliveries_open,
+    deliveries_record,
+    suspect_attempt_count,
+)
 from delivery.models import DeliveryStatus, EventDelivery
 from delivery.outcomes import Outcome, error_outcome
 from tests.delivery.helpers import track
@@ -35,18 +40,21 @@ def _leased(hook, n=1, token="t1"):
 
 
 def test_outcomes_of_a_task_that_outlived_its_lease_are_not_written(hook):
-    late_rows, late_token = deliveries_claim(destination=hook, token=_leased(hook))
+    late = deliveries_claim(destination=hook, token=_leased(hook))
     # The lease ran out: the sweeper hands the row to another task, which finishes first.
-    taken_over = lease_rows([late_rows[0].pk])
-    rows, token = deliveries_claim(destination=hook, token=taken_over)
-    assert (
-        deliveries_record(destination=hook, rows=rows, outcomes=[Outcome("delivered")], token=token)
-        == 1
+    taken_over = deliveries_claim(destination=hook, token=lease_rows([late.rows[0].pk]))
+    [row] = taken_over.suspects
+    assert suspect_attempt_count(row, taken_over.token)
+    delivered = [Outcome("delivered")]
+    recorded = deliveries_record(
+        destination=hook, rows=[row], outcomes=delivered, token=taken_over.token
     )
-    late = error_outcome("bad_request", "Error", "too late")
-    assert (
-        deliveries_record(destination=hook, rows=late_rows, outcomes=[late], token=late_token) == 0
+    assert recorded == 1
+    too_late = [error_outcome("bad_request", "Error", "too late")]
+    recorded = deliveries_record(
+        destination=hook, rows=late.rows, outcomes=too_late, token=late.token
     )
+    assert recorded == 0
     row = EventDelivery.objects.get()
     assert row.status == DeliveryStatus.DELIVERED
     assert row.error_type == ""
@@ -56,14 +64,27 @@ def test_outcomes_of_a_task_that_outlived_its_lease_are_not_written(hook):
 
 def test_a_duplicate_task_with_the_same_token_claims_nothing(hook):
     token = _leased(hook, n=3)
-    rows, _ = deliveries_claim(destination=hook, token=token)
-    assert len(rows) == 3
-    assert deliveries_claim(destination=hook, token=token)[0] == []
+    assert len(deliveries_claim(destination=hook, token=token).rows) == 3
+    assert deliveries_claim(destination=hook, token=token).rows == []
     assert {r.attempts for r in EventDelivery.objects.all()} == {1}
 
 
+def test_rows_whose_last_attempt_crashed_are_suspects_counted_one_by_one(hook):
+    token = _leased(hook, n=3)
+    EventDelivery.objects.filter(message_id="m1").update(attempts=1)  # crashed once
+    EventDelivery.objects.filter(message_id="m2").update(attempts=1, error_type="RetryError")
+    claim = deliveries_claim(destination=hook, token=token)
+    assert sorted(r.message_id for r in claim.rows) == ["m0", "m2"]
+    assert [r.message_id for r in claim.suspects] == ["m1"]
+    attempts = dict(EventDelivery.objects.values_list("message_id", "attempts"))
+    assert attempts == {"m0": 1, "m1": 1, "m2": 2}
+    assert suspect_attempt_count(claim.suspects[0], claim.token)
+    assert EventDelivery.objects.get(message_id="m1").attempts == 2
+    assert not suspect_attempt_count(claim.suspects[0], "lost")
+
+
 def test_record_writes_every_outcome_in_one_statement(hook, django_assert_num_queries):
-    rows, token = deliveries_claim(destination=hook, token=_leased(hook, n=50))
+    rows, _, token = deliveries_claim(destination=hook, token=_leased(hook, n=50))
     outcomes = [Outcome("delivered")] * 49 + [error_outcome("retry", "RetryError", "503")]
     with django_assert_num_queries(1):
         assert deliveries_record(destination=hook, rows=rows, outcomes=outcomes, token=token) == 50
@@ -109,7 +130,7 @@ def test_open_keeps_existing_rows_and_returns_the_new_ones(hook, vendor, monkeyp
 def test_record_is_fenced_by_the_lease_token_on_every_database(hook, vendor, monkeypatch):
     if vendor == "other":
         monkeypatch.setattr(ledger_writes.connection, "vendor", "sqlite")
-    rows, token = deliveries_claim(destination=hook, token=_leased(hook, n=2))
+    rows, _, token = deliveries_claim(destination=hook, token=_leased(hook, n=2))
     EventDelivery.objects.filter(pk=rows[0].pk).update(lease_token="someone-else")
     recorded = deliveries_record(
         destination=hook, rows=rows, outcomes=[Outcome("delivered")] * 2, token=token

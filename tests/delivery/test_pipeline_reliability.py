@@ -1,17 +1,24 @@
 """Crashes and outages: kill -9 of a worker mid-batch, Redis stopped during ingest."""
 
+import contextlib
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
 from delivery.models import DeliveryStatus, EventDelivery, OutboxEntry
+from delivery.services import destination_update
 from tests.delivery.conftest import ROOT, free_port, port_open, service_env, wait_for
 from tests.delivery.helpers import FINAL, basic, post_batch, track, wait_final
 from tests.factories import source_factory, webhook_factory
+from workspace.audit import SYSTEM
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -172,3 +179,57 @@ def test_rows_whose_attempts_crashed_every_time_are_failed_not_looped(workspace,
     row = EventDelivery.objects.get()
     assert row.status == DeliveryStatus.FAILED
     assert row.error_type == "Crashed"
+
+
+def _process_with_socket(pids: list[int], local_port: int) -> int | None:
+    """Which of `pids` owns the TCP connection whose local port is `local_port`."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+                inodes.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in inodes:
+                    return pid
+    return None
+
+
+def test_an_event_that_crashes_its_process_burns_only_its_own_attempts(
+    client, workspace, worker, receiver
+):
+    """The receiver kill -9s the worker process that sends the guilty event, every time it
+    is sent, as a handler that crashes its process would."""
+    source = source_factory(workspace)
+    hook = webhook_factory(source, f"{receiver.url}/ok")
+    destination_update(destination=hook, actor=SYSTEM, max_attempts=3)
+    crashes = []
+
+    def crash_on_guilty(handler, body: bytes) -> bool:
+        if json.loads(body)["messageId"] != "guilty":
+            return False
+        pool = [
+            int(p)
+            for p in subprocess.check_output(["pgrep", "-P", str(worker.process.pid)]).split()
+        ]
+        sender = _process_with_socket(pool, handler.client_address[1])
+        assert sender is not None
+        crashes.append(sender)
+        os.kill(sender, signal.SIGKILL)
+        return True
+
+    receiver.on_request = crash_on_guilty
+    events = [dict(e, messageId=f"ok-{i}") for i, e in enumerate(track(30))]
+    events.insert(10, dict(track(1)[0], messageId="guilty"))
+    assert post_batch(client, source.write_key, events).status_code == 200
+    rows = {r.message_id: r for r in wait_final(31, destination=hook, timeout=90)}
+    guilty = rows.pop("guilty")
+    assert guilty.status == DeliveryStatus.FAILED
+    assert guilty.error_type == "Crashed"
+    assert guilty.attempts == 3
+    assert len(crashes) == 3  # one per attempt it was given
+    assert {r.status for r in rows.values()} == {DeliveryStatus.DELIVERED}
+    # One attempt in the batch that crashed, then one alone.
+    assert {r.attempts for r in rows.values()} == {2}
