@@ -29,19 +29,38 @@ def _check_bool(value: Any, field: str) -> bool:
     return value
 
 
+def _audit_source(source: Source, actor: Actor, action: str, diff: Any = None) -> None:
+    audit_record(
+        workspace=source.workspace,
+        actor=actor,
+        action=action,
+        resource_type="SOURCE",
+        resource_id=source.id,
+        resource_name=source.name,
+        diff=diff,
+    )
+
+
+def _audit_destination(
+    destination: Destination, actor: Actor, action: str, diff: Any = None
+) -> None:
+    audit_record(
+        workspace=destination.workspace,
+        actor=actor,
+        action=action,
+        resource_type="DESTINATION",
+        resource_id=destination.id,
+        resource_name=destination.name,
+        diff=diff,
+    )
+
+
 @transaction.atomic
 def source_create(*, workspace: Workspace, actor: Actor, name: str, enabled: bool = True) -> Source:
     source = Source.objects.create(
         workspace=workspace, name=_check_name(name), enabled=_check_bool(enabled, "enabled")
     )
-    audit_record(
-        workspace=workspace,
-        actor=actor,
-        action="Source Created",
-        resource_type="SOURCE",
-        resource_id=source.id,
-        resource_name=source.name,
-    )
+    _audit_source(source, actor, "Source Created")
     return source
 
 
@@ -55,28 +74,18 @@ def source_update(
     if enabled is not None:
         source.enabled = _check_bool(enabled, "enabled")
     source.save()
-    audit_record(
-        workspace=source.workspace,
-        actor=actor,
-        action="Source Updated",
-        resource_type="SOURCE",
-        resource_id=source.id,
-        resource_name=source.name,
-        diff=diff_fields(before, {"name": source.name, "enabled": source.enabled}),
+    _audit_source(
+        source,
+        actor,
+        "Source Updated",
+        diff_fields(before, {"name": source.name, "enabled": source.enabled}),
     )
     return source
 
 
 @transaction.atomic
 def source_delete(*, source: Source, actor: Actor) -> None:
-    audit_record(
-        workspace=source.workspace,
-        actor=actor,
-        action="Source Deleted",
-        resource_type="SOURCE",
-        resource_id=source.id,
-        resource_name=source.name,
-    )
+    _audit_source(source, actor, "Source Deleted")
     source.delete()
 
 
@@ -167,14 +176,8 @@ def destination_create_webhook(
         webhook_url=url,
         webhook_headers_encrypted=encrypt_value(headers) if headers else "",
     )
-    audit_record(
-        workspace=workspace,
-        actor=actor,
-        action="Integration Created",
-        resource_type="DESTINATION",
-        resource_id=destination.id,
-        resource_name=destination.name,
-        diff={"after": destination_snapshot(destination)},
+    _audit_destination(
+        destination, actor, "Integration Created", {"after": destination_snapshot(destination)}
     )
     return destination
 
@@ -205,14 +208,8 @@ def destination_create_function(
         enabled=_check_bool(enabled, "enabled"),
         function_instance=instance,
     )
-    audit_record(
-        workspace=workspace,
-        actor=actor,
-        action="Integration Created",
-        resource_type="DESTINATION",
-        resource_id=destination.id,
-        resource_name=destination.name,
-        diff={"after": destination_snapshot(destination)},
+    _audit_destination(
+        destination, actor, "Integration Created", {"after": destination_snapshot(destination)}
     )
     return destination
 
@@ -259,28 +256,13 @@ def destination_update(
     action = "Integration Updated"
     if set(diff) == {"enabled"}:
         action = "Integration Enabled" if destination.enabled else "Integration Disabled"
-    audit_record(
-        workspace=destination.workspace,
-        actor=actor,
-        action=action,
-        resource_type="DESTINATION",
-        resource_id=destination.id,
-        resource_name=destination.name,
-        diff=diff,
-    )
+    _audit_destination(destination, actor, action, diff)
     return destination
 
 
 @transaction.atomic
 def destination_delete(*, destination: Destination, actor: Actor) -> None:
-    audit_record(
-        workspace=destination.workspace,
-        actor=actor,
-        action="Integration Deleted",
-        resource_type="DESTINATION",
-        resource_id=destination.id,
-        resource_name=destination.name,
-    )
+    _audit_destination(destination, actor, "Integration Deleted")
     instance = destination.function_instance
     destination.delete()
     if instance is not None:

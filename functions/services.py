@@ -75,6 +75,18 @@ def function_snapshot(function: FunctionClass) -> dict[str, Any]:
     return {field: getattr(function, field) for field in _EDITABLE}
 
 
+def _audit(function: FunctionClass, actor: Actor, action: str, diff: Any = None) -> None:
+    audit_record(
+        workspace=function.workspace,
+        actor=actor,
+        action=action,
+        resource_type="FUNCTION",
+        resource_id=function.api_id,
+        resource_name=function.display_name,
+        diff=diff,
+    )
+
+
 def _new_version(
     function: FunctionClass, actor: Actor, restored_from: FunctionVersion | None = None
 ) -> FunctionVersion:
@@ -126,14 +138,11 @@ def function_create(
     )
     _save_unique(function)
     version = _new_version(function, actor)
-    audit_record(
-        workspace=workspace,
-        actor=actor,
-        action="Function Created",
-        resource_type="FUNCTION",
-        resource_id=function.api_id,
-        resource_name=function.display_name,
-        diff={"after": function_snapshot(function), "versionId": version.id},
+    _audit(
+        function,
+        actor,
+        "Function Created",
+        {"after": function_snapshot(function), "versionId": version.id},
     )
     return function
 
@@ -170,28 +179,17 @@ def function_update(*, function: FunctionClass, actor: Actor, **changes: Any) ->
     diff = diff_fields(before, after)
     if "code" in diff or "settings_schema" in diff:
         diff["versionId"] = _new_version(function, actor).id
-    audit_record(
-        workspace=function.workspace,
-        actor=actor,
-        action="Function Updated",
-        resource_type="FUNCTION",
-        resource_id=function.api_id,
-        resource_name=function.display_name,
-        diff=diff,
-    )
+    _audit(function, actor, "Function Updated", diff)
     return function
 
 
 @transaction.atomic
 def function_delete(*, function: FunctionClass, actor: Actor) -> None:
-    audit_record(
-        workspace=function.workspace,
-        actor=actor,
-        action="Function Deleted",
-        resource_type="FUNCTION",
-        resource_id=function.api_id,
-        resource_name=function.display_name,
-        diff={"instances": list(function.instances.values_list("id", flat=True))},
+    _audit(
+        function,
+        actor,
+        "Function Deleted",
+        {"instances": list(function.instances.values_list("id", flat=True))},
     )
     # Instances pin versions with PROTECT: remove them first, then the versions go with the class.
     function.instances.all().delete()
@@ -210,14 +208,11 @@ def function_version_restore(
     function.settings_schema = version.settings_schema
     function.save(update_fields=["code", "settings_schema", "updated_at"])
     restored = _new_version(function, actor, restored_from=version)
-    audit_record(
-        workspace=function.workspace,
-        actor=actor,
-        action="Function Version Restored",
-        resource_type="FUNCTION",
-        resource_id=function.api_id,
-        resource_name=function.display_name,
-        diff={"restoredFrom": version.id, "versionId": restored.id},
+    _audit(
+        function,
+        actor,
+        "Function Version Restored",
+        {"restoredFrom": version.id, "versionId": restored.id},
     )
     return restored
 
@@ -253,14 +248,11 @@ def function_deploy(
     FunctionInstance.objects.filter(id__in=moved).update(version=version, updated_at=timezone.now())
     function.deployed_at = timezone.now()
     function.save(update_fields=["deployed_at"])
-    audit_record(
-        workspace=function.workspace,
-        actor=actor,
-        action="Function Deployed",
-        resource_type="FUNCTION",
-        resource_id=function.api_id,
-        resource_name=function.display_name,
-        diff={
+    _audit(
+        function,
+        actor,
+        "Function Deployed",
+        {
             "versionId": version.id,
             "instances": {iid: {"from": old, "to": version.id} for iid, old in moved.items()},
         },
