@@ -208,11 +208,18 @@ def fetch_overlap(count: int = 100, latency_ms: int = 50) -> dict[str, object]:
     }
 
 
-def _cold_start(tag: str, samples: int, gap_s: float) -> list[float]:
+LIBRARY_HANDLER = (
+    "async function onTrack(event, settings) { event.properties.at = moment.utc(0).format(); "
+    "event.properties.host = new URL('https://api.example.com/x').host; "
+    "return _.set(event, 'properties.seen', true) }"
+)
+
+
+def _cold_start(tag: str, samples: int, gap_s: float, handler: str = HANDLER) -> list[float]:
     times = []
     for i in range(samples):
         time.sleep(gap_s)
-        code = f"// version {tag}{i} {time.time()}\n{HANDLER}"
+        code = f"// version {tag}{i} {time.time()}\n{handler}"
         started = time.perf_counter()
         run_function(
             code=code, kind="insert", events=_events(1), settings={}, cache_key=f"{tag}{i}"
@@ -234,6 +241,7 @@ def cold_start(samples: int = 15, gap_s: float = 0.2) -> dict[str, object]:
     prewarmed = os.environ.get("FUNCTIONS_PREWARMED_CONTEXTS")
     spaced = _cold_start("cold", samples, gap_s)
     burst = _cold_start("burst", samples, 0)
+    libraries = _cold_start("libs", samples, gap_s, LIBRARY_HANDLER)
     os.environ["FUNCTIONS_PREWARMED_CONTEXTS"] = "0"
     try:
         _cold_start("drain", 1, 0)
@@ -250,11 +258,15 @@ def cold_start(samples: int = 15, gap_s: float = 0.2) -> dict[str, object]:
             "and take a pre-warmed blank context (the production path). burst: versions "
             "back to back, so the pre-warmed pool runs dry and most runs wait for a context "
             "being built. no_prewarm: FUNCTIONS_PREWARMED_CONTEXTS=0, every run builds its "
-            "context and evaluates the prelude itself."
+            "context and evaluates the prelude itself. spaced_with_libraries: like spaced, for "
+            "a handler that names _, moment and URL (their bundles are loaded on demand; the "
+            "last two sets of libraries used get a pre-warmed context of their own, so only "
+            "the first version, shown as first, pays for loading them)."
         ),
         "spaced": _summary(spaced),
         "burst": _summary(burst),
         "no_prewarm": _summary(unpooled),
+        "spaced_with_libraries": {**_summary(libraries), "first": round(libraries[0], 2)},
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from functions.runtime.config import RuntimeConfig
 from functions.runtime.loop import on_shutdown
+from functions.runtime.prelude import libraries_named
 from functions.runtime.prewarm import prewarmed
 from functions.runtime.sandbox import Sandbox
 
@@ -36,7 +37,7 @@ class _Entry:
 
 async def _open(code: str, config: RuntimeConfig) -> Sandbox:
     """A context holding `code` alone: a pre-warmed blank one when available."""
-    sandbox = await prewarmed.take(config)
+    sandbox = await prewarmed.take(config, libraries_named(code))
     await sandbox.load(code, config)
     return sandbox
 

@@ -36,8 +36,17 @@ def prelude_source() -> str:
     return _read("prelude.js")
 
 
+def libraries_named(code: str) -> tuple[str, ...]:
+    """The library bundles `code` needs (by the globals it names), in a fixed order."""
+    return tuple(lib for lib, used in _LIBRARY_GLOBALS.items() if used.search(code))
+
+
+def library_source(name: str) -> str:
+    return _read(f"lib/{name}.js")
+
+
 def library_sources(code: str) -> list[str]:
-    return [_read(f"lib/{lib}.js") for lib, used in _LIBRARY_GLOBALS.items() if used.search(code)]
+    return [library_source(lib) for lib in libraries_named(code)]
 
 
 def user_script(code: str) -> str:

@@ -13,7 +13,12 @@ from py_mini_racer import JSTimeoutException as _JSTimeout
 
 from functions.runtime.config import RuntimeConfig
 from functions.runtime.errors import SandboxKilled, ScriptError
-from functions.runtime.prelude import library_sources, prelude_source, user_script
+from functions.runtime.prelude import (
+    libraries_named,
+    library_source,
+    prelude_source,
+    user_script,
+)
 
 # "function.js:3: SyntaxError: Unexpected token" (mini-racer's first line of an error).
 _ERROR_LINE = re.compile(
@@ -42,18 +47,20 @@ class Sandbox:
         # Set once user code has been evaluated: from then on the context belongs to
         # that one function version (and settings) and is never handed to another.
         self.loaded = False
+        self.libraries: tuple[str, ...] = ()
 
     @classmethod
-    async def blank(cls, config: RuntimeConfig) -> Sandbox:
-        """A new context with only the prelude loaded (no user code yet)."""
+    async def blank(cls, config: RuntimeConfig, libraries: tuple[str, ...] = ()) -> Sandbox:
+        """A new context with only the prelude (and `libraries`) loaded, no user code."""
         manager = mini_racer(asyncio.get_running_loop())
         sandbox = cls(manager, manager.__enter__())
         try:
             sandbox._racer.set_hard_memory_limit(config.memory_mb * 1024 * 1024)
-            # The prelude and the first seed in a single crossing.
-            await sandbox.evaluate(
-                f"{prelude_source()}\n__functions_driver.seed('{fresh_seed()}');", 30
-            )
+            # The prelude, the first seed and the libraries in a single crossing.
+            seed = f"__functions_driver.seed('{fresh_seed()}');"
+            sources = [prelude_source(), seed, *(library_source(lib) for lib in libraries)]
+            await sandbox.evaluate(";\n".join(sources), 30)
+            sandbox.libraries = tuple(libraries)
         except BaseException:
             sandbox.close()
             raise
@@ -78,9 +85,11 @@ class Sandbox:
             # Limits may have changed since a pre-warmed context was built.
             self._racer.set_hard_memory_limit(config.memory_mb * 1024 * 1024)
             # A fresh seed (the context may have waited in the pre-warmed pool) and the
-            # libraries the code names, in one crossing.
+            # libraries the code names that are not loaded yet, in one crossing.
             seed = f"__functions_driver.seed('{fresh_seed()}');"
-            await self.evaluate(";\n".join([seed, *library_sources(code)]), 30)
+            missing = [lib for lib in libraries_named(code) if lib not in self.libraries]
+            await self.evaluate(";\n".join([seed, *map(library_source, missing)]), 30)
+            self.libraries = (*self.libraries, *missing)
             try:
                 await self.evaluate(user_script(code), config.timeout_ms / 1000)
             except SandboxKilled:

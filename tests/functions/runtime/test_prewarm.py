@@ -18,17 +18,17 @@ from tests.functions.runtime.conftest import run
 PROBE = "async function onTrack(e, s) { const seen = typeof leak === 'undefined' ? null : leak; globalThis.leak = s.secret; return {seen} }"
 
 
-async def _ready() -> list[Sandbox]:
-    return list(prewarmed._ready)
+async def _ready(libraries: tuple[str, ...] = ()) -> list[Sandbox]:
+    return list(prewarmed._ready.get(libraries, []))
 
 
-def ready() -> list[Sandbox]:
-    return run_on_loop(_ready())
+def ready(libraries: tuple[str, ...] = ()) -> list[Sandbox]:
+    return run_on_loop(_ready(libraries))
 
 
-def wait_for_pool(size: int, timeout_s: float = 10.0) -> None:
+def wait_for_pool(size: int, timeout_s: float = 10.0, libraries: tuple[str, ...] = ()) -> None:
     deadline = time.monotonic() + timeout_s
-    while len(ready()) < size:
+    while len(ready(libraries)) < size:
         assert time.monotonic() < deadline, "the pre-warmed pool was not refilled"
         time.sleep(0.01)
 
@@ -142,3 +142,26 @@ def test_prewarm_taken_context_gets_the_current_memory_limit(
     result = run(code, {"type": "track"}, cache_key="prewarm_mem_low").results[0]
     assert result.status == "bad_request"
     assert result.error["type"] == "MemoryLimitExceeded"
+
+
+def test_prewarm_recently_used_libraries_get_a_prewarmed_context(pool: None) -> None:
+    code = "async function onTrack(e, s) {{ return {{n: _.sum([1, 2, {n}]), seen: typeof leak === 'undefined' ? null : leak, set: (globalThis.leak = s.secret)}} }}"
+    first = run(
+        code.format(n=3), {"type": "track"}, settings={"secret": "a"}, cache_key="prewarm_lib"
+    )
+    assert first.results[0].output == {"n": 6, "seen": None, "set": "a"}
+    wait_for_pool(1, libraries=("lodash",))
+    waiting = ready(("lodash",))
+    assert all(s.libraries == ("lodash",) and not s.loaded for s in waiting)
+    taken_before = prewarmed.taken
+    second = run(
+        code.format(n=4), {"type": "track"}, settings={"secret": "b"}, cache_key="prewarm_lib"
+    )
+    assert second.results[0].output == {"n": 7, "seen": None, "set": "b"}
+    assert prewarmed.taken == taken_before + 1
+    assert any(s in run_on_loop(_warm_sandboxes()) for s in waiting)
+    # Code naming no library never gets a context with libraries loaded.
+    wait_for_pool(1, libraries=("lodash",))
+    plain = "async function onTrack(e) { try { return {t: typeof globalThis[String.fromCharCode(95)]} } catch (err) { return {t: 'unavailable'} } }"
+    output = run(plain, {"type": "track"}, cache_key="prewarm_plain").results[0].output
+    assert output == {"t": "unavailable"}
