@@ -1,85 +1,106 @@
 """The webhook sender: one POST of JSON per event, with the destination's headers and an
 idempotency header; 2xx delivered, 429/5xx/network retried, other 4xx rejected.
 
-Redirects are not followed: a webhook answers where it was configured, and a 3xx is the
-receiver's answer (message_rejected, request kept), so no redirect can lead a POST to an
-address that was never checked.
+DNS pinning: a batch resolves the URL's name once, checks every address with the fetch
+rule, and pins every connection of the batch to the checked address (libcurl's RESOLVE), so
+a name cannot rebind to a private address between the check and the connect; the Host
+header and TLS SNI/certificate name stay the URL's name. Redirects are not followed: a
+webhook answers where it was configured and a 3xx is its answer (message_rejected, request
+kept), so no redirect can lead a POST to an address that was never checked. Proxies from
+the environment are ignored for the same reason.
 
-Measured here against a local receiver: aiohttp on one event loop per worker process sends
-~4,000 requests/s with 8-16 connections; httpx's sync client on 8 threads ~1,500/s, its
-async client ~190/s."""
+Measured here against a local receiver: libcurl's multi interface (pycurl) sends ~30,000
+requests/s from one process with 8 connections; aiohttp on one event loop ~5,000/s;
+httpx's sync client on 8 threads ~1,500/s, its async client ~190/s."""
 
 import asyncio
-import atexit
-import ipaddress
 import json
 import os
-import socket
+from collections import deque
+from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
+import pycurl
 from django.conf import settings
 
 from delivery.outcomes import Outcome, error_outcome
 from functions.runtime.addresses import BlockedAddress, resolve
 
 USER_AGENT = "functions-webhook/1.0"
+_WEB = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
 
 
-class CheckedResolver(AbstractResolver):
-    """DNS pinning: every new connection resolves once, through the fetch address rule, and
-    connects to exactly the address that was checked, so a name cannot rebind to a private
-    address between the check and the connect. aiohttp keeps the URL's name for the Host
-    header and TLS SNI. (IP literals never reach a resolver; `webhook_send` checks them.)"""
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        address = await resolve(host, port, allow_private=settings.FUNCTIONS_ALLOW_PRIVATE_FETCH)
-        version = ipaddress.ip_address(address).version
-        return [
-            ResolveResult(
-                hostname=host,
-                host=address,
-                port=port,
-                family=socket.AF_INET6 if version == 6 else socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-            )
-        ]
-
-    async def close(self) -> None:
-        pass
+def _handle() -> pycurl.Curl:
+    handle = pycurl.Curl()
+    handle.setopt(pycurl.NOSIGNAL, 1)
+    handle.setopt(pycurl.TIMEOUT_MS, int(settings.DELIVERY_WEBHOOK_TIMEOUT_SECONDS * 1000))
+    handle.setopt(pycurl.PROTOCOLS, _WEB)
+    handle.setopt(pycurl.FOLLOWLOCATION, 0)
+    handle.setopt(pycurl.PROXY, "")
+    handle.setopt(pycurl.USERAGENT, USER_AGENT)
+    return handle
 
 
 class _Sender:
-    """One event loop and one keep-alive session per worker process, made on first use
-    (after the fork), reused by every batch."""
+    """One libcurl multi handle (its keep-alive connection pool) and a fixed set of easy
+    handles per worker process, made on first use (after the fork)."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.session = self.loop.run_until_complete(self._session())
-        atexit.register(self.close)
+        self.multi = pycurl.CurlMulti()
+        self.handles = [_handle() for _ in range(settings.DELIVERY_WEBHOOK_CONCURRENCY)]
 
-    def close(self) -> None:
-        if not self.loop.is_closed():
-            self.loop.run_until_complete(self.session.close())
-            self.loop.close()
+    def send(self, jobs: list[tuple[str, list[str], bytes]], pin: list[str]) -> list[Outcome]:
+        outcomes: list[Outcome] = [Outcome("bad_request")] * len(jobs)
+        waiting, idle, running = deque(enumerate(jobs)), list(self.handles), 0
+        while waiting or running:
+            while waiting and idle:
+                self._start(idle.pop(), *waiting.popleft(), pin)
+                running += 1
+            while self.multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+                pass
+            queued = 1
+            while queued:
+                queued, done, failed = self.multi.info_read()
+                for handle in done:
+                    outcomes[handle.index] = _answered(handle)
+                for handle, _, message in failed:
+                    outcomes[handle.index] = _network_error(handle, message)
+                for handle in [*done, *(f[0] for f in failed)]:
+                    self.multi.remove_handle(handle)
+                    idle.append(handle)
+                    running -= 1
+            if running and not (waiting and idle):
+                self.multi.select(1.0)
+        return outcomes
 
-    @staticmethod
-    async def _session() -> aiohttp.ClientSession:
-        size = settings.DELIVERY_WEBHOOK_CONCURRENCY
-        return aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(
-                limit=size, resolver=CheckedResolver(), use_dns_cache=False
-            ),
-            timeout=aiohttp.ClientTimeout(total=settings.DELIVERY_WEBHOOK_TIMEOUT_SECONDS),
-            headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
-            trust_env=False,  # a proxy would connect to the unchecked name
-            cookie_jar=aiohttp.DummyCookieJar(),  # one receiver's cookies are no one's state
-        )
+    def _start(
+        self, handle: pycurl.Curl, index: int, job: tuple[str, list[str], bytes], pin: list[str]
+    ) -> None:
+        url, headers, body = job
+        handle.index, handle.url, handle.body = index, url, BytesIO()
+        handle.setopt(pycurl.URL, url)
+        handle.setopt(pycurl.RESOLVE, pin)
+        handle.setopt(pycurl.HTTPHEADER, headers)
+        handle.setopt(pycurl.POSTFIELDS, body)
+        handle.setopt(pycurl.WRITEDATA, handle.body)
+        self.multi.add_handle(handle)
+
+
+def _answered(handle: pycurl.Curl) -> Outcome:
+    code = int(handle.getinfo(pycurl.RESPONSE_CODE))
+    request = {"url": handle.url, "method": "POST", "status": code}
+    if 200 <= code < 300:
+        return Outcome("delivered", requests=[request])
+    message = f"HTTP {code}: {handle.body.getvalue()[:500].decode(errors='replace')}"
+    if code == 429 or code >= 500:
+        return error_outcome("retry", "RetryError", message, requests=[request])
+    return error_outcome("message_rejected", "WebhookRejected", message, requests=[request])
+
+
+def _network_error(handle: pycurl.Curl, message: str) -> Outcome:
+    request = {"url": handle.url, "method": "POST"}
+    return error_outcome("retry", "RetryError", f"network error: {message}", requests=[request])
 
 
 _sender: tuple[int, _Sender] | None = None
@@ -92,58 +113,42 @@ def _current_sender() -> _Sender:
     return _sender[1]
 
 
-async def _post(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], event: dict[str, Any]
-) -> Outcome:
-    request: dict[str, Any] = {"url": url, "method": "POST"}
-    try:
-        async with session.post(
-            url,
-            data=json.dumps(event, separators=(",", ":")).encode(),
-            headers={**headers, "Idempotency-Key": str(event["messageId"])},
-            allow_redirects=False,
-        ) as response:
-            request["status"] = code = response.status
-            if 200 <= code < 300:
-                await response.read()
-                return Outcome("delivered", requests=[request])
-            text = (await response.read())[:500].decode(errors="replace")
-    except BlockedAddress as error:
-        return error_outcome("bad_request", "BlockedAddress", str(error), requests=[request])
-    except (aiohttp.ClientError, TimeoutError, OSError) as error:
-        message = f"network error: {error!r}"
-        return error_outcome("retry", "RetryError", message, requests=[request])
-    message = f"HTTP {code}: {text}"
-    if code == 429 or code >= 500:
-        return error_outcome("retry", "RetryError", message, requests=[request])
-    return error_outcome("message_rejected", "WebhookRejected", message, requests=[request])
-
-
-async def _check_address(url: str) -> None:
-    """Fails the whole batch fast on a URL that cannot pass; connections are pinned by
-    CheckedResolver whatever this lookup said."""
+def _pinned(url: str) -> list[str]:
+    """libcurl RESOLVE entries pinning the URL's host and port to its checked address."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedAddress(f"only http(s) URLs may be called: {url}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    await resolve(parts.hostname, port, allow_private=settings.FUNCTIONS_ALLOW_PRIVATE_FETCH)
-
-
-async def _send_all(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], events: list[dict[str, Any]]
-) -> list[Outcome]:
-    try:
-        await _check_address(url)
-    except BlockedAddress as error:
-        return [error_outcome("bad_request", "BlockedAddress", str(error)) for _ in events]
-    except (OSError, ValueError) as error:
-        return [error_outcome("retry", "RetryError", str(error)) for _ in events]
-    return list(await asyncio.gather(*(_post(session, url, headers, e) for e in events)))
+    address = asyncio.run(
+        resolve(parts.hostname, port, allow_private=settings.FUNCTIONS_ALLOW_PRIVATE_FETCH)
+    )
+    host = parts.hostname
+    shown = f"[{address}]" if ":" in address else address
+    # The removal first: an entry left by an earlier batch is replaced, never kept.
+    return [f"-{host}:{port}", f"{host}:{port}:{shown}"]
 
 
 def webhook_send(
     *, url: str, headers: dict[str, str], events: list[dict[str, Any]]
 ) -> list[Outcome]:
     """One outcome per event, in order; at most DELIVERY_WEBHOOK_CONCURRENCY at a time."""
-    sender = _current_sender()
-    return sender.loop.run_until_complete(_send_all(sender.session, url, headers, events))
+    try:
+        pin = _pinned(url)
+    except BlockedAddress as error:
+        return [error_outcome("bad_request", "BlockedAddress", str(error)) for _ in events]
+    except (OSError, ValueError) as error:
+        return [error_outcome("retry", "RetryError", str(error)) for _ in events]
+    fixed = [f"{name}: {value}" for name, value in headers.items()]
+    if any("\r" in line or "\n" in line for line in fixed):
+        message = "header names and values may not contain line breaks"
+        return [error_outcome("bad_request", "InvalidHeader", message) for _ in events]
+    fixed.append("Content-Type: application/json")
+    jobs = [
+        (
+            url,
+            [*fixed, f"Idempotency-Key: {event['messageId']}"],
+            json.dumps(event, separators=(",", ":")).encode(),
+        )
+        for event in events
+    ]
+    return _current_sender().send(jobs, pin)
