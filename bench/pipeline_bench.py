@@ -20,6 +20,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 N = int(os.environ.get("PIPELINE_BENCH_EVENTS", "20000"))
 PER_REQUEST = 500
+# Worker processes: one per core of this 2-core machine.
+CONCURRENCY = int(os.environ.get("PIPELINE_BENCH_CONCURRENCY", "2"))
 INSERT_CODE = "async function onTrack(event) { event.properties.seen = true; return event }"
 
 
@@ -176,7 +178,7 @@ def main() -> None:
                     "worker",
                     "-B",
                     "-c",
-                    "2",
+                    str(CONCURRENCY),
                     "-l",
                     "warning",
                     "-s",
@@ -207,6 +209,7 @@ def main() -> None:
             {
                 "events": N,
                 "events_per_request": PER_REQUEST,
+                "worker_processes": CONCURRENCY,
                 "events_per_s": round(N / (end - begin), 1),
                 "ingest_events_per_s": round(N / ingested, 1),
                 "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
