@@ -21,15 +21,17 @@ MAX_BATCH = max(BATCH_MAX_COUNT_LIMITS.values())
 
 
 class FunctionSettingSerializer(StrictSerializer):
+    # `label` and `required` are API fields here; the stubs take them for the Field attributes
+    # of the same names (a Serializer is a Field), so the two assignments are ignored.
     name = serializers.RegexField(
         r"^[A-Za-z_$][A-Za-z0-9_$]*$",
         max_length=100,
         help_text="The name of this Function Setting (a JS identifier).",
     )
-    label = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=200)  # type: ignore[assignment]
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     type = serializers.ChoiceField(choices=SETTING_TYPES, required=False, default="STRING")
-    required = serializers.BooleanField(required=False, default=False)
+    required = serializers.BooleanField(required=False, default=False)  # type: ignore[assignment]
     sensitive = serializers.BooleanField(required=False, default=False)
 
 
@@ -93,11 +95,13 @@ class FunctionListItemSerializer(serializers.Serializer):
 
 
 class FunctionSettingOutSerializer(serializers.Serializer):
+    # `label` and `required` are API fields here; the stubs take them for the Field attributes
+    # of the same names (a Serializer is a Field), so the two assignments are ignored.
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     description = serializers.CharField(allow_blank=True)
     type = serializers.ChoiceField(choices=SETTING_TYPES)
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]
     sensitive = serializers.BooleanField()
 
 

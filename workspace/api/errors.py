@@ -83,13 +83,15 @@ def _domain_response(exc: domain.DomainError) -> Response:
 def _throttled_response(exc: exceptions.Throttled, context: dict[str, Any]) -> Response:
     request = context.get("request")
     state = getattr(request, "rate_limit", None)
-    wait_ms = int((exc.wait or 0) * 1000)
+    # DRF sets `wait` in Throttled.__init__; the stubs leave the attribute out.
+    wait: float | None = exc.wait  # type: ignore[attr-defined]
+    wait_ms = int((wait or 0) * 1000)
     data = {
         "remainingPoints": 0,
         "msBeforeNext": wait_ms,
         "consumedPoints": state.consumed if state else None,
     }
-    headers = {"Retry-After": str(max(1, round(exc.wait or 1)))}
+    headers = {"Retry-After": str(max(1, round(wait or 1)))}
     return envelope(429, [error("RateLimited", "Rate limit exceeded", data=data)], headers)
 
 

@@ -3,13 +3,15 @@
 success bodies wrapped in `{"data": ...}`. Bodies over 1 MB are refused with 413."""
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 
 ACCEPTED_MEDIA_TYPES = frozenset(
     {
@@ -42,7 +44,7 @@ class ApiJSONParser(BaseParser):
         self,
         stream: Any,
         media_type: str | None = None,
-        parser_context: dict[str, Any] | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         limit = body_limit()
         request = (parser_context or {}).get("request")
@@ -73,7 +75,7 @@ class EnvelopeRenderer(JSONRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         response = (renderer_context or {}).get("response")
         if response is not None and response.status_code < 400:
@@ -85,13 +87,14 @@ class ApiContentNegotiation(DefaultContentNegotiation):
     """Every accepted request type goes to the JSON parser; every answer is JSON, whatever
     the Accept header asks (the reference's clients send the vendor types)."""
 
-    def select_parser(self, request: Any, parsers: list[BaseParser]) -> BaseParser | None:
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
         content_type = (request.content_type or "").split(";")[0].strip().lower()
         if content_type in ACCEPTED_MEDIA_TYPES:
-            return parsers[0]
+            return next(iter(parsers))
         return None
 
     def select_renderer(
-        self, request: Any, renderers: list[Any], format_suffix: str | None = None
-    ) -> tuple[Any, str]:
-        return renderers[0], renderers[0].media_type
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type

@@ -15,13 +15,15 @@ class RequestErrorSerializer(serializers.Serializer):
         required=False,
         help_text="The name of an input field from the request that triggered this error.",
     )
-    data = serializers.JSONField(
+    # An API field; the stubs take it for Serializer.data.
+    data = serializers.JSONField(  # type: ignore[assignment]
         required=False, allow_null=True, help_text="Any extra data associated with this error."
     )
 
 
 class RequestErrorEnvelopeSerializer(serializers.Serializer):
-    errors = RequestErrorSerializer(many=True)
+    # An API field; the stubs take it for Serializer.errors.
+    errors = RequestErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 _READ_ERRORS = {

@@ -43,7 +43,8 @@ class TokenRateThrottle(BaseThrottle):
         rate = (api_settings.DEFAULT_THROTTLE_RATES or {}).get(self.scope)
         if not rate:
             return True
-        limit, period = parse_rate(rate)
+        # The stubs type the rates as numbers; DRF's are "count/period" strings.
+        limit, period = parse_rate(rate)  # type: ignore[arg-type]
         now = time.time()
         window = int(now // period)
         ident = request.auth.id if request.auth is not None else self.get_ident(request)
