@@ -89,7 +89,9 @@ async def _addresses(host: str, port: int) -> list[IPAddress]:
         )
     except OSError as exc:
         raise NameNotResolved(f"getaddrinfo ENOTFOUND {host}") from exc
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    # For AF_INET/AF_INET6 the sockaddr starts with the address text; str() narrows
+    # typeshed's wider union (which also allows an int there) without changing it.
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
 async def resolve(host: str, port: int, *, allow_private: bool) -> str:

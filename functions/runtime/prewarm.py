@@ -69,7 +69,7 @@ class PrewarmedContexts:
         size = max(config.prewarmed_contexts, 0)
         while len(self._wanted) > LIBRARY_SETS:
             self._wanted.popitem(last=False)
-        targets = {(): size}
+        targets: dict[Libraries, int] = {(): size}
         if size:
             targets.update((libraries, 1) for libraries in self._wanted)
         return targets
