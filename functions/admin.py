@@ -83,8 +83,10 @@ class FunctionClassForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance._state.adding:
             instances = self.instance.instances.order_by("name")
-            self.fields["deploy_to"].queryset = instances
-            self.fields["deploy_to"].initial = list(instances)
+            deploy_to = self.fields["deploy_to"]
+            assert isinstance(deploy_to, forms.ModelMultipleChoiceField)
+            deploy_to.queryset = instances
+            deploy_to.initial = list(instances)
         else:
             del self.fields["deploy_to"]
 

@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -11,7 +13,10 @@ from workspace.queries import workspaces_of
 
 
 def actor_of(request: HttpRequest) -> Actor:
-    return Actor(user=request.user)  # type: ignore[arg-type]
+    # Admin views only run for signed-in members (WorkspaceAdminSite.has_permission).
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return Actor(user=request.user)
 
 
 def is_member(request: HttpRequest) -> bool:

@@ -1,20 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from workspace.models import Membership
 
 
-def _may_use_admin(user: object) -> bool:
-    if not getattr(user, "is_active", False):
+def _may_use_admin(user: User | AnonymousUser) -> bool:
+    if not isinstance(user, User) or not user.is_active:
         return False
-    return bool(getattr(user, "is_staff", False)) or Membership.objects.filter(user=user).exists()
+    return user.is_staff or Membership.objects.filter(user=user).exists()
 
 
 class MemberAuthenticationForm(AuthenticationForm):
-    def confirm_login_allowed(self, user: object) -> None:
-        super().confirm_login_allowed(user)  # type: ignore[arg-type]
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
         if not _may_use_admin(user):
             raise ValidationError(
                 "This account is not a member of any workspace.", code="no_workspace"

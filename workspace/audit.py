@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from workspace.models import ApiToken, AuditEvent, Workspace
@@ -15,7 +15,7 @@ REDACTED = "[redacted]"
 class Actor:
     """Who makes a change: a person, an API token, or the system (seeding, key rotation)."""
 
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     token: ApiToken | None = None
 
     @property
@@ -27,7 +27,7 @@ class Actor:
         return "system"
 
     @property
-    def acting_user(self) -> AbstractBaseUser | None:
+    def acting_user(self) -> User | None:
         return self.token.user if self.token is not None else self.user
 
 

@@ -1,6 +1,6 @@
 """Reads: token lookup and the permission checks every API call and page goes through."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from guardian.shortcuts import get_objects_for_user
 
@@ -8,7 +8,7 @@ from workspace.models import ApiToken, Membership, Role, Workspace
 from workspace.services import hash_token
 
 # Request users: the checks answer False for anonymous ones.
-UserLike = AbstractBaseUser | AnonymousUser
+UserLike = User | AnonymousUser
 
 
 def api_token_by_raw(raw: str) -> ApiToken | None:
@@ -21,6 +21,8 @@ def api_token_by_raw(raw: str) -> ApiToken | None:
 
 def roles_of(user: UserLike, workspace: Workspace) -> dict[Role, bool]:
     """{role: all_resources} of `user` in `workspace`."""
+    if not isinstance(user, User):
+        return {}
     rows = Membership.objects.filter(workspace=workspace, user=user).values_list(
         "role", "all_resources"
     )
@@ -28,6 +30,8 @@ def roles_of(user: UserLike, workspace: Workspace) -> dict[Role, bool]:
 
 
 def workspaces_of(user: UserLike) -> models.QuerySet[Workspace]:
+    if not isinstance(user, User):
+        return Workspace.objects.none()
     return Workspace.objects.filter(memberships__user=user).distinct()
 
 

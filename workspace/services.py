@@ -5,7 +5,7 @@ import secrets
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -31,7 +31,7 @@ def hash_token(raw: str) -> str:
 
 @transaction.atomic
 def workspace_create(
-    *, slug: str, name: str = "", owner: AbstractBaseUser | None = None, actor: Actor = SYSTEM
+    *, slug: str, name: str = "", owner: User | None = None, actor: Actor = SYSTEM
 ) -> Workspace:
     if not slug or slugify(slug) != slug:
         raise InvalidInput(
@@ -65,7 +65,7 @@ def _validate_role(role: str) -> Role:
 def membership_grant(
     *,
     workspace: Workspace,
-    user: AbstractBaseUser,
+    user: User,
     role: str,
     actor: Actor,
     objects: Sequence[models.Model] | None = None,

@@ -3,7 +3,7 @@ throttling with X-RateLimit-* headers) and the helpers views use to stay thin.""
 
 from typing import Any
 
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from workspace.api.throttling import TokenRateThrottle
 from workspace.audit import Actor
 from workspace.errors import PermissionDenied
 from workspace.models import ApiToken, Workspace
+from workspace.queries import UserLike
 
 
 class ApiView(APIView):
@@ -28,7 +29,11 @@ class ApiView(APIView):
 
     @property
     def token(self) -> ApiToken:
-        return self.request.auth  # type: ignore[no-any-return]
+        # IsAuthenticated admits only requests BearerTokenAuthentication accepted.
+        token = self.request.auth
+        if not isinstance(token, ApiToken):
+            raise exceptions.NotAuthenticated()
+        return token
 
     @property
     def workspace(self) -> Workspace:
@@ -39,7 +44,7 @@ class ApiView(APIView):
         return Actor(token=self.token)
 
     @property
-    def user(self) -> Any:
+    def user(self) -> UserLike:
         return self.request.user
 
     def get_exception_handler(self) -> Any:
