@@ -218,7 +218,8 @@ def function_version_restore(
 
 
 def latest_version(function: FunctionClass) -> FunctionVersion:
-    return function.versions.order_by("-number").first()  # type: ignore[return-value]
+    # Every function has a version from its creation on.
+    return function.versions.latest("number")
 
 
 @transaction.atomic

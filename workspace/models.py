@@ -1,4 +1,4 @@
-from typing import Any, ClassVar
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -88,7 +88,7 @@ class AuditEvent(models.Model):
     resource_name = models.CharField(max_length=200, blank=True)
     diff = models.JSONField(default=dict, blank=True)
 
-    objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-timestamp", "-id"]

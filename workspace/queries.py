@@ -1,5 +1,7 @@
 """Reads: token lookup and the permission checks every API call and page goes through."""
 
+from typing import TypeVar
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from guardian.shortcuts import get_objects_for_user
@@ -9,6 +11,8 @@ from workspace.services import hash_token
 
 # Request users: the checks answer False for anonymous ones.
 UserLike = User | AnonymousUser
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 def api_token_by_raw(raw: str) -> ApiToken | None:
@@ -71,8 +75,8 @@ def can_admin_source(user: UserLike, workspace: Workspace, source: models.Model 
 
 
 def viewable_functions(
-    user: UserLike, workspace: Workspace, queryset: models.QuerySet
-) -> models.QuerySet:  # type: ignore[type-arg]
+    user: UserLike, workspace: Workspace, queryset: models.QuerySet[_M]
+) -> models.QuerySet[_M]:
     roles = roles_of(user, workspace)
     if Role.OWNER in roles or roles.get(Role.FUNCTIONS_ADMIN) or roles.get(Role.FUNCTIONS_READONLY):
         return queryset
