@@ -42,7 +42,7 @@ def outbox_publish(entry_id: uuid.UUID) -> None:
 
     try:
         process_outbox_entry.apply_async(
-            args=[str(entry_id)], retry=True, retry_policy=_PUBLISH_RETRY
+            args=(str(entry_id),), retry=True, retry_policy=_PUBLISH_RETRY
         )
     except (OperationalError, OSError) as error:
         raise BrokerUnavailable(str(error)) from error
@@ -80,7 +80,7 @@ def _route(
     rows = []
     # Rows handed to this task are claimed as they are created: their first attempt is
     # counted in this transaction, before any user code runs.
-    claimed = (
+    claimed: dict[str, Any] = (
         {"attempts": 0, "window_started_at": None}
         if batching
         else {"attempts": 1, "window_started_at": now}

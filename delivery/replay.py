@@ -48,7 +48,7 @@ def deliveries_replay(
 def deliveries_replay_selected(*, deliveries: "QuerySet[EventDelivery]", actor: Actor) -> int:
     """The admin action: replay the failed rows among `deliveries`, one audit event per
     destination."""
-    by_destination = {}
+    by_destination: dict[str, tuple[Destination, list[int]]] = {}
     for delivery in deliveries.filter(status=DeliveryStatus.FAILED).select_related(
         "destination__workspace"
     ):

@@ -4,6 +4,7 @@ long countdowns in Redis."""
 
 from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -55,9 +56,7 @@ def due_deliveries_dispatch() -> int:
             step = _chunk_size(destination_id, sizes)
             for start in range(0, len(ids), step):
                 token = lease_rows(ids[start : start + step])
-                transaction.on_commit(
-                    lambda d=destination_id, t=token: _publish_leased(d, t), robust=True
-                )
+                transaction.on_commit(partial(_publish_leased, destination_id, token), robust=True)
     return len(due)
 
 
@@ -75,7 +74,7 @@ def lost_entries_redispatch() -> int:
         )
         OutboxEntry.objects.filter(pk__in=ids).update(dispatched_at=now)
         for entry_id in ids:
-            transaction.on_commit(lambda e=entry_id: outbox_publish(e), robust=True)
+            transaction.on_commit(partial(outbox_publish, entry_id), robust=True)
     OutboxEntry.objects.filter(processed_at__lte=now - OUTBOX_KEEP).delete()
     return len(ids)
 

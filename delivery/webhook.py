@@ -21,7 +21,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
 
-import pycurl
+import pycurl  # type: ignore[import-untyped]
 from django.conf import settings
 
 from delivery.outcomes import Outcome, error_outcome
