@@ -20,7 +20,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in this thread until it stops, and
+# later tests of the session (asyncio.run in the webhook sender) need the thread free.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
