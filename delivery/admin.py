@@ -193,7 +193,8 @@ class DestinationForm(forms.ModelForm):
         fields = ["source", "name", "kind", "enabled", "webhook_url", "max_attempts"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("insert_function") is not None:
             schema = latest_version(data["insert_function"]).settings_schema
             try:
@@ -223,13 +224,14 @@ class DestinationFilterForm(forms.ModelForm):
         fields = ["title", "expression", "action", "fields", "percent", "enabled"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             check_filter(
                 data.get("expression"), data.get("action"), data.get("fields"), data.get("percent")
             )
         except DomainError as error:
-            field = "expression" if error.field in (None, "if") else error.field
+            field = "expression" if error.field is None or error.field == "if" else error.field
             raise ValidationError({field: error.message}) from None
         return data
 
@@ -271,9 +273,9 @@ class DestinationAdmin(WorkspaceScopedAdmin):
     search_fields = ("name", "id", "webhook_url")
     list_select_related = ("source", "function_instance__function")
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
-            return [
+            return (
                 "source",
                 "name",
                 "kind",
@@ -283,15 +285,15 @@ class DestinationAdmin(WorkspaceScopedAdmin):
                 "function",
                 "function_settings",
                 "max_attempts",
-            ]
+            )
         base = ["id", "source", "name", "kind", "enabled", "max_attempts"]
         if getattr(obj, "insert_instance", None) is not None:
             base.append("insert_function_label")
         else:
             base += ["insert_function", "insert_settings"]
         if obj.kind == DestinationKind.WEBHOOK:
-            return [*base, "webhook_url", "webhook_headers", "header_names"]
-        return [*base, "function_instance"]
+            return (*base, "webhook_url", "webhook_headers", "header_names")
+        return (*base, "function_instance")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:

@@ -13,7 +13,7 @@ from functions.models import FunctionInstance
 
 def insert_instance_of(destination: Destination) -> FunctionInstance | None:
     try:
-        instance: FunctionInstance = destination.insert_instance  # type: ignore[attr-defined]
+        instance: FunctionInstance = destination.insert_instance
     except FunctionInstance.DoesNotExist:
         return None
     return instance if instance.enabled else None

@@ -1,6 +1,7 @@
 """Reads of the delivery ledger for the API and the admin."""
 
 from datetime import datetime
+from typing import TypedDict
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
@@ -8,6 +9,12 @@ from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 
 GRANULARITIES = {"MINUTE": TruncMinute, "HOUR": TruncHour, "DAY": TruncDay}
+
+
+class MetricRow(TypedDict):
+    time: datetime
+    status: str
+    count: int
 
 
 def event_deliveries(
@@ -29,7 +36,7 @@ def event_deliveries(
 
 def delivery_metrics(
     *, destination: Destination, start: datetime, end: datetime, granularity: str = "MINUTE"
-) -> list[dict[str, object]]:
+) -> list[MetricRow]:
     """[{time, status, count}] per bucket of `granularity`, oldest first."""
     bucket = GRANULARITIES[granularity]("received_at")
     rows = (
@@ -41,11 +48,11 @@ def delivery_metrics(
         .annotate(count=Count("id"))
         .order_by("bucket", "status")
     )
-    return [{"time": row["bucket"], "status": row["status"], "count": row["count"]} for row in rows]
+    return [MetricRow(time=row["bucket"], status=row["status"], count=row["count"]) for row in rows]
 
 
-def status_totals(metrics: list[dict[str, object]]) -> dict[str, int]:
+def status_totals(metrics: list[MetricRow]) -> dict[str, int]:
     totals = dict.fromkeys(DeliveryStatus.values, 0)
     for row in metrics:
-        totals[str(row["status"])] += int(row["count"])  # type: ignore[call-overload]
+        totals[row["status"]] += row["count"]
     return totals

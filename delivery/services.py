@@ -98,21 +98,25 @@ def check_webhook_settings(settings: Any) -> tuple[str, dict[str, str]]:
             f"unknown webhook settings: {', '.join(sorted(unknown))}", field="settings"
         )
     url = settings.get("url")
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not isinstance(url, str) or not _is_web_url(url):
         raise InvalidInput("settings.url must be an http(s) URL", field="settings.url")
     headers = settings.get("headers") or {}
     if not isinstance(headers, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise InvalidInput("settings.headers must map names to strings", field="settings.headers")
-    return url, headers  # type: ignore[return-value]
+    return url, headers
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def webhook_headers(destination: Destination) -> dict[str, str]:
     if not destination.webhook_headers_encrypted:
         return {}
-    return decrypt_value(destination.webhook_headers_encrypted)  # type: ignore[no-any-return]
+    return decrypt_value(destination.webhook_headers_encrypted)
 
 
 def _merged_webhook_settings(destination: Destination, settings: Any) -> dict[str, Any]:

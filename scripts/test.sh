@@ -21,6 +21,6 @@ fi
 echo "database: ${DATABASE_URL:-embedded sqlite}  broker: ${REDIS_URL:-embedded filesystem}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy workspace functions
+.venv/bin/mypy workspace functions delivery
 .venv/bin/python manage.py makemigrations --check --dry-run
 .venv/bin/python -m pytest "$@"

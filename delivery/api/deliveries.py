@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from delivery.api.queries import destination_by_id
 from delivery.models import DeliveryStatus, Destination
-from delivery.queries import GRANULARITIES, delivery_metrics, event_deliveries
+from delivery.queries import GRANULARITIES, MetricRow, delivery_metrics, event_deliveries
 from delivery.replay import deliveries_replay
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StrictSerializer
@@ -109,7 +109,7 @@ class EventDeliveryListView(DeliveriesView):
 
 def _metrics_summary(
     destination: Destination,
-    rows: list[dict[str, Any]],
+    rows: list[MetricRow],
     start: datetime,
     end: datetime,
     granularity: str,
@@ -117,7 +117,7 @@ def _metrics_summary(
     metrics: dict[str, dict[str, Any]] = {}
     for row in rows:
         metric = metrics.setdefault(
-            str(row["status"]), {"metricName": row["status"], "total": 0, "breakdown": []}
+            row["status"], {"metricName": row["status"], "total": 0, "breakdown": []}
         )
         metric["total"] += row["count"]
         metric["breakdown"].append({"metricName": row["time"].isoformat(), "value": row["count"]})

@@ -32,7 +32,8 @@ class SourceSerializer(serializers.Serializer):
 
 
 class SourceOutputSerializer(serializers.Serializer):
-    source = SourceSerializer()
+    # An API field; the stubs take it for Field.source (the metaclass moves it to `fields`).
+    source = SourceSerializer()  # type: ignore[assignment]
 
 
 class SourceListOutputSerializer(serializers.Serializer):
