@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from delivery.backoff import next_attempt_time
-from delivery.ledger_writes import rows_insert, rows_record
+from delivery.ledger_writes import commit_unflushed, rows_insert, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.outcomes import FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
 
@@ -53,6 +53,7 @@ def deliveries_claim(*, destination: Destination, token: str) -> Claim:
     outcomes. Their attempt is counted before any user code runs, except for suspects of a
     crash, counted one by one as they run alone. Rows whose attempts are used up (their
     earlier runs crashed) are failed instead."""
+    commit_unflushed()
     now = timezone.now()
     claimed = lease_token_new()
     rows = list(

@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError
 from delivery.destination_filters import apply_filters, compile_filters
 from delivery.handlers import has_batch_handler
 from delivery.ledger import deliveries_open, lease_until
+from delivery.ledger_writes import commit_unflushed
 from delivery.models import DeliveryStatus, Destination, EventDelivery, OutboxEntry, Source
 from delivery.pipeline import insert_instance_of
 from delivery.routing import destination_names, is_routed
@@ -148,6 +149,7 @@ def outbox_process(*, entry_id: uuid.UUID) -> FannedOut:
     """Fan the entry out once, so the caller attempts its rows."""
     token = entry_id.hex
     with transaction.atomic():
+        commit_unflushed()
         _entry_lock(entry_id)
         entry = OutboxEntry.objects.select_for_update().filter(id=entry_id).first()
         if entry is None:

@@ -79,8 +79,12 @@ class _Sender:
     ) -> None:
         url, headers, body = job
         handle.index, handle.url, handle.body = index, url, BytesIO()
-        handle.setopt(pycurl.URL, url)
-        handle.setopt(pycurl.RESOLVE, pin)
+        # The address and URL are the batch's: set again only when they change (libcurl
+        # keeps both on the handle, and RESOLVE entries in the multi handle's DNS cache).
+        if getattr(handle, "target", None) != (url, pin):
+            handle.setopt(pycurl.URL, url)
+            handle.setopt(pycurl.RESOLVE, pin)
+            handle.target = (url, pin)
         handle.setopt(pycurl.HTTPHEADER, headers)
         handle.setopt(pycurl.POSTFIELDS, body)
         handle.setopt(pycurl.WRITEDATA, handle.body)

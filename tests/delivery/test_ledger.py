@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from delivery import ledger_writes
@@ -84,13 +85,28 @@ def test_rows_whose_last_attempt_crashed_are_suspects_counted_one_by_one(hook):
     assert not suspect_attempt_count(claim.suspects[0], "lost")
 
 
-def test_record_writes_every_outcome_in_one_statement(hook, django_assert_num_queries):
+@pytest.mark.django_db(transaction=True)
+def test_record_does_not_relax_durability_beyond_its_transaction(hook):
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    rows, _, token = deliveries_claim(destination=hook, token=_leased(hook, n=2))
+    outcomes = [Outcome("delivered")] * 2
+    assert deliveries_record(destination=hook, rows=rows, outcomes=outcomes, token=token) == 2
+    # The next transaction of this connection (an ingest, say) commits durably again.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_record_writes_every_outcome_in_one_statement(hook):
     if connection.vendor != "postgresql":
         pytest.skip("one statement on PostgreSQL; the embedded SQLite default takes a few")
     rows, _, token = deliveries_claim(destination=hook, token=_leased(hook, n=50))
     outcomes = [Outcome("delivered")] * 49 + [error_outcome("retry", "RetryError", "503")]
-    with django_assert_num_queries(1):
+    with CaptureQueriesContext(connection) as captured:
         assert deliveries_record(destination=hook, rows=rows, outcomes=outcomes, token=token) == 50
+    writes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(writes) == 1
     statuses = EventDelivery.objects.values_list("status", flat=True)
     assert sorted(set(statuses)) == [DeliveryStatus.DELIVERED, DeliveryStatus.RETRYING]
     retrying = EventDelivery.objects.get(status=DeliveryStatus.RETRYING)
