@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from delivery.models import DeliveryStatus, Destination, EventDelivery
-from workspace.audit import Actor, audit_record
+from delivery.services import audit_destination
+from workspace.audit import Actor
 
 
 def _reset(deliveries: "QuerySet[EventDelivery]") -> int:
@@ -32,14 +33,11 @@ def deliveries_replay(
             destination=destination, received_at__gte=start, received_at__lt=end
         )
     )
-    audit_record(
-        workspace=destination.workspace,
-        actor=actor,
-        action="Event Deliveries Replayed",
-        resource_type="DESTINATION",
-        resource_id=destination.id,
-        resource_name=destination.name,
-        diff={"startTime": start.isoformat(), "endTime": end.isoformat(), "count": count},
+    audit_destination(
+        destination,
+        actor,
+        "Event Deliveries Replayed",
+        {"startTime": start.isoformat(), "endTime": end.isoformat(), "count": count},
     )
     return count
 
@@ -59,13 +57,5 @@ def deliveries_replay_selected(*, deliveries: "QuerySet[EventDelivery]", actor: 
     for destination, ids in by_destination.values():
         count = _reset(EventDelivery.objects.filter(pk__in=ids))
         total += count
-        audit_record(
-            workspace=destination.workspace,
-            actor=actor,
-            action="Event Deliveries Replayed",
-            resource_type="DESTINATION",
-            resource_id=destination.id,
-            resource_name=destination.name,
-            diff={"count": count},
-        )
+        audit_destination(destination, actor, "Event Deliveries Replayed", {"count": count})
     return total

@@ -41,7 +41,7 @@ def _audit_source(source: Source, actor: Actor, action: str, diff: Any = None) -
     )
 
 
-def _audit_destination(
+def audit_destination(
     destination: Destination, actor: Actor, action: str, diff: Any = None
 ) -> None:
     audit_record(
@@ -180,7 +180,7 @@ def destination_create_webhook(
         webhook_url=url,
         webhook_headers_encrypted=encrypt_value(headers) if headers else "",
     )
-    _audit_destination(
+    audit_destination(
         destination, actor, "Integration Created", {"after": destination_snapshot(destination)}
     )
     return destination
@@ -212,7 +212,7 @@ def destination_create_function(
         enabled=_check_bool(enabled, "enabled"),
         function_instance=instance,
     )
-    _audit_destination(
+    audit_destination(
         destination, actor, "Integration Created", {"after": destination_snapshot(destination)}
     )
     return destination
@@ -260,13 +260,13 @@ def destination_update(
     action = "Integration Updated"
     if set(diff) == {"enabled"}:
         action = "Integration Enabled" if destination.enabled else "Integration Disabled"
-    _audit_destination(destination, actor, action, diff)
+    audit_destination(destination, actor, action, diff)
     return destination
 
 
 @transaction.atomic
 def destination_delete(*, destination: Destination, actor: Actor) -> None:
-    _audit_destination(destination, actor, "Integration Deleted")
+    audit_destination(destination, actor, "Integration Deleted")
     instance = destination.function_instance
     destination.delete()
     if instance is not None:

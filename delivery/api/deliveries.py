@@ -10,15 +10,13 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from delivery.api.queries import destination_by_id
+from delivery.api.destinations import DestinationScopedView
 from delivery.models import DeliveryStatus, Destination
 from delivery.queries import GRANULARITIES, MetricRow, delivery_metrics, event_deliveries
 from delivery.replay import deliveries_replay
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StrictSerializer
-from workspace.api.views import ApiView, require
 from workspace.errors import InvalidInput
-from workspace.queries import can_admin_source
 
 TAGS = ["Event Deliveries"]
 DESTINATION_ID = OpenApiParameter("destinationId", str, OpenApiParameter.PATH)
@@ -70,17 +68,7 @@ class ReplayInputSerializer(StrictSerializer):
     endTime = serializers.DateTimeField()
 
 
-class DeliveriesView(ApiView):
-    def administered_destination(self, destination_id: str) -> Destination:
-        destination = destination_by_id(self.workspace, destination_id)
-        require(
-            can_admin_source(self.user, self.workspace, destination.source),
-            "This needs the Source Admin role over the destination's source",
-        )
-        return destination
-
-
-class EventDeliveryListView(DeliveriesView):
+class EventDeliveryListView(DestinationScopedView):
     @extend_schema(
         operation_id="listEventDeliveries",
         tags=TAGS,
@@ -134,7 +122,7 @@ def _metrics_summary(
     }
 
 
-class DeliveryMetricsView(DeliveriesView):
+class DeliveryMetricsView(DestinationScopedView):
     @extend_schema(
         operation_id="listDeliveryMetricsSummaryFromDestination",
         tags=TAGS,
@@ -154,7 +142,7 @@ class DeliveryMetricsView(DeliveriesView):
         return Response(_metrics_summary(destination, rows, start, end, granularity))
 
 
-class EventDeliveryReplayView(DeliveriesView):
+class EventDeliveryReplayView(DestinationScopedView):
     @extend_schema(
         operation_id="replayEventDeliveries",
         tags=TAGS,

@@ -203,7 +203,9 @@ class DestinationListView(ApiView):
         return function
 
 
-class DestinationDetailView(ApiView):
+class DestinationScopedView(ApiView):
+    """Views under /destinations/{id}: the destination, if the caller administers its source."""
+
     def administered_destination(self, destination_id: str) -> Destination:
         destination = destination_by_id(self.workspace, destination_id)
         require(
@@ -212,6 +214,8 @@ class DestinationDetailView(ApiView):
         )
         return destination
 
+
+class DestinationDetailView(DestinationScopedView):
     @extend_schema(
         operation_id="getDestination",
         tags=TAGS,
