@@ -5,6 +5,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from django.conf import settings
 
 from delivery.outcomes import Outcome, error_outcome
@@ -20,17 +21,31 @@ def has_batch_handler(instance: FunctionInstance) -> bool:
     return bool(_BATCH_HANDLER.search(instance.version.code))
 
 
+def _encoded_size(value: Any) -> int:
+    """Length of the compact (ASCII-escaped) JSON of `value`, as json.dumps measures it.
+    orjson encodes it several times faster; its length is the same when its output is ASCII,
+    so json only runs for text beyond ASCII and for what orjson refuses (an integer beyond
+    64 bits, a lone surrogate)."""
+    try:
+        encoded = orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        encoded = b"\xff"
+    if encoded.isascii():
+        return len(encoded)
+    return len(json.dumps(value, separators=(",", ":")))
+
+
 def size_batches(events: list[dict[str, Any]], max_count: int) -> list[list[int]]:
     """Indexes of `events` cut into batches of at most `max_count` events and 6 MB."""
     limit = settings.DELIVERY_BATCH_MAX_BYTES
-    if len(json.dumps(events, separators=(",", ":"))) <= limit:
+    if _encoded_size(events) <= limit:
         # One encoding of the whole list (in C) instead of one per event, in the usual case.
         indexes = list(range(len(events)))
         return [indexes[i : i + max_count] for i in range(0, len(events), max_count)]
     batches: list[list[int]] = [[]]
     size = 0
     for index, event in enumerate(events):
-        event_size = len(json.dumps(event, separators=(",", ":")))
+        event_size = _encoded_size(event)
         current = batches[-1]
         if current and (len(current) >= max_count or size + event_size > limit):
             batches.append([])

@@ -4,6 +4,7 @@ outage is a 503 with nothing half-accepted. Processing the row fans the events o
 the source's destinations (routing and destination filters) as EventDelivery rows."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -81,34 +82,73 @@ def _route(
     rows = []
     # Rows handed to this task are claimed as they are created: their first attempt is
     # counted in this transaction, before any user code runs.
-    claimed: dict[str, Any] = (
-        {"attempts": 0, "window_started_at": None}
-        if batching
-        else {"attempts": 1, "window_started_at": now}
-    )
+    attempts, window_started_at = (0, None) if batching else (1, now)
+    lease_token = "" if batching else token
+    workspace_id, destination_id = destination.workspace_id, destination.pk
+    received_at = entry.created_at
+    cache_destination = EventDelivery.destination.field.set_cached_value
     for event in entry.events:
         if not is_routed(event, names):
             continue
         kept = apply_filters(filters, event)
-        row = EventDelivery(
-            workspace_id=destination.workspace_id,
-            destination=destination,
-            message_id=event["messageId"],
-            event_type=event["type"],
-            event=kept or event,
-            received_at=entry.created_at,
-            next_attempt_at=due,
-            lease_token="" if batching else token,
-            **claimed,
-        )
+        # Positional arguments in _ROW_FIELDS order: Django's fast path of Model.__init__,
+        # a third of the time of keyword arguments (measured ~5 us against ~15 us a row).
         if kept is None:
-            row.status, row.next_attempt_at, row.lease_token = (
-                DeliveryStatus.FILTERED_BY_DESTINATION_FILTER,
-                None,
-                "",
+            status, next_attempt_at, row_token = _FILTERED, None, ""
+        else:
+            status, next_attempt_at, row_token = _RETRYING, due, lease_token
+        rows.append(
+            _new_row(
+                None,  # id
+                workspace_id,
+                destination_id,
+                event["messageId"],
+                event["type"],
+                kept or event,
+                status,
+                "",  # error_type
+                "",  # error_message
+                attempts,
+                next_attempt_at,
+                [],  # logs
+                [],  # requests
+                received_at,
+                window_started_at,
+                row_token,
+                None,  # created_at
+                None,  # updated_at
             )
-        rows.append(row)
+        )
+        cache_destination(rows[-1], destination)
     return rows
+
+
+# Untyped: the django-stubs plugin checks positional arguments against the wrong fields.
+_new_row: Callable[..., EventDelivery] = EventDelivery
+_FILTERED = DeliveryStatus.FILTERED_BY_DESTINATION_FILTER
+_RETRYING = DeliveryStatus.RETRYING
+# The order of the positional arguments _route passes to EventDelivery (a test checks it
+# against the model's concrete fields).
+_ROW_FIELDS = [
+    "id",
+    "workspace_id",
+    "destination_id",
+    "message_id",
+    "event_type",
+    "event",
+    "status",
+    "error_type",
+    "error_message",
+    "attempts",
+    "next_attempt_at",
+    "logs",
+    "requests",
+    "received_at",
+    "window_started_at",
+    "lease_token",
+    "created_at",
+    "updated_at",
+]
 
 
 def batch_size_of(destination: Destination) -> int | None:

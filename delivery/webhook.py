@@ -21,6 +21,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import pycurl  # type: ignore[import-untyped]
 from django.conf import settings
 
@@ -132,6 +133,15 @@ def _pinned(url: str) -> list[str]:
     return [f"-{host}:{port}", f"{host}:{port}:{shown}"]
 
 
+def _body(event: dict[str, Any]) -> bytes:
+    """The event as compact JSON: orjson, or json for what orjson refuses (an integer beyond
+    64 bits, a lone surrogate)."""
+    try:
+        return orjson.dumps(event)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(event, separators=(",", ":")).encode()
+
+
 def webhook_send(
     *, url: str, headers: dict[str, str], events: list[dict[str, Any]]
 ) -> list[Outcome]:
@@ -151,7 +161,7 @@ def webhook_send(
         (
             url,
             [*fixed, f"Idempotency-Key: {event['messageId']}"],
-            json.dumps(event, separators=(",", ":")).encode(),
+            _body(event),
         )
         for event in events
     ]

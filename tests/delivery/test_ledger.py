@@ -158,3 +158,32 @@ def test_record_is_fenced_by_the_lease_token_on_every_database(hook, vendor, mon
     first, second = EventDelivery.objects.order_by("id")
     assert (first.status, first.lease_token) == (DeliveryStatus.RETRYING, "someone-else")
     assert (second.status, second.lease_token) == (DeliveryStatus.DELIVERED, "")
+
+
+def test_fan_out_builds_rows_in_the_models_field_order():
+    from delivery.outbox import _ROW_FIELDS
+
+    assert [f.attname for f in EventDelivery._meta.concrete_fields] == _ROW_FIELDS
+
+
+def test_ledger_json_falls_back_for_what_orjson_refuses():
+    import json
+    from datetime import datetime
+
+    now = timezone.now()
+    fallback = json.loads(ledger_writes.json_text({"big": 2**70, "at": now, "text": "é"}))
+    assert fallback["big"] == 2**70 and fallback["text"] == "é"
+    # json's DjangoJSONEncoder keeps milliseconds.
+    assert datetime.fromisoformat(fallback["at"]) == now.replace(
+        microsecond=now.microsecond // 1000 * 1000
+    )
+    assert datetime.fromisoformat(json.loads(ledger_writes.json_text({"at": now}))["at"]) == now
+
+
+def test_batch_sizes_are_measured_as_json_measures_them():
+    import json
+
+    from delivery.handlers import _encoded_size
+
+    for value in ([{"a": 1, "b": "x"}], [{"t": "é☃"}], [{"n": 2**70}], [{"f": 0.1}]):
+        assert _encoded_size(value) == len(json.dumps(value, separators=(",", ":")))
