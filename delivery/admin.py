@@ -121,12 +121,8 @@ class SourceAdmin(WorkspaceScopedAdmin):
     def destination_count(self, source: Source) -> int:
         return source.destinations.count()
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None or request.user.is_superuser:
-            return is_member(request)
-        return can_admin_source(request.user, obj.workspace, obj)
-
-    has_delete_permission = has_change_permission
+    def may_change(self, user: Any, obj: Source) -> bool:
+        return can_admin_source(user, obj.workspace, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_member(request)
@@ -340,13 +336,8 @@ class DestinationAdmin(WorkspaceScopedAdmin):
             '<a href="{}?destination__id__exact={}">event deliveries</a>', url, destination.pk
         )
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Inlines ask about the destination being added too, before it has a workspace.
-        if obj is None or obj._state.adding or request.user.is_superuser:
-            return is_member(request)
-        return can_admin_source(request.user, obj.workspace, obj.source)
-
-    has_delete_permission = has_change_permission
+    def may_change(self, user: Any, obj: Destination) -> bool:
+        return can_admin_source(user, obj.workspace, obj.source)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_member(request)

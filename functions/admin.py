@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from functions.admin_access import WorkspaceScopedAdmin, actor_of, is_member
+from functions.admin_access import WorkspaceScopedAdmin, actor_of
 from functions.instances import instance_settings_masked, instance_update
 from functions.models import FunctionClass, FunctionInstance, FunctionVersion
 from functions.preview import PreviewInputError, preview_function
@@ -142,22 +142,16 @@ class FunctionClassAdmin(WorkspaceScopedAdmin):
     def latest(self, function: FunctionClass) -> int:
         return function.versions.count()
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None or request.user.is_superuser:
-            return is_member(request)
-        return can_view_function(request.user, obj.workspace, obj)
+    def may_view(self, user: Any, obj: FunctionClass) -> bool:
+        return can_view_function(user, obj.workspace, obj)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None or request.user.is_superuser:
-            return is_member(request)
-        return can_edit_function(request.user, obj.workspace, obj)
+    def may_change(self, user: Any, obj: FunctionClass) -> bool:
+        return can_edit_function(user, obj.workspace, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         if request.user.is_superuser:
             return True
         return any(can_edit_function(request.user, ws, None) for ws in workspaces_of(request.user))
-
-    has_delete_permission = has_change_permission
 
     def save_model(self, request: HttpRequest, obj: FunctionClass, form: Any, change: bool) -> None:
         actor = actor_of(request)
@@ -301,17 +295,13 @@ class FunctionInstanceAdmin(WorkspaceScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # instances are made by connecting a function to a destination
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None or request.user.is_superuser:
-            return is_member(request)
-        return can_view_function(request.user, obj.workspace, obj.function)
+    def may_view(self, user: Any, obj: FunctionInstance) -> bool:
+        return can_view_function(user, obj.workspace, obj.function)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None or request.user.is_superuser:
-            return is_member(request)
+    def may_change(self, user: Any, obj: FunctionInstance) -> bool:
         source = _source_of(obj)
-        return can_edit_function(request.user, obj.workspace, obj.function) or (
-            source is not None and can_admin_source(request.user, obj.workspace, source)
+        return can_edit_function(user, obj.workspace, obj.function) or (
+            source is not None and can_admin_source(user, obj.workspace, source)
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

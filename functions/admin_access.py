@@ -35,8 +35,28 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_member(request)
 
+    def may_view(self, user: Any, obj: Any) -> bool:
+        """The role check for one object; members see the (workspace-scoped) lists."""
+        return True
+
+    def may_change(self, user: Any, obj: Any) -> bool:
+        return False
+
+    def _object_check(self, request: HttpRequest, obj: Any, check: Any) -> bool:
+        # Lists, and objects still being added (inlines ask about them), are guarded by the
+        # workspace-scoped queryset and by the services' own checks.
+        if obj is None or obj._state.adding or request.user.is_superuser:
+            return is_member(request)
+        return bool(check(request.user, obj))
+
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
+        return self._object_check(request, obj, self.may_view)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._object_check(request, obj, self.may_change)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
