@@ -1,0 +1,1 @@
+"""Console screens of functions: catalog, editor, settings builder, versions, deploy."""
