@@ -67,6 +67,10 @@ class BacklogCollector(Collector):
     """Gauges read at scrape time: retries due, pending ledger rows, the outbox backlog and its
     oldest age, broker queue lengths, live workers."""
 
+    def describe(self) -> list[Any]:
+        # Registering must not query the database (it happens at import, before migrations).
+        return []
+
     def collect(self) -> Iterator[Any]:
         from workspace.operations.backlog import backlog
 
