@@ -68,6 +68,16 @@ def _field_lines(name: str, change: Any) -> list[DiffLine]:
         return [DiffLine(f"settings.{secret}", changed_secret=True) for secret in change]
     if isinstance(change, dict) and change and all(_is_change(v) for v in change.values()):
         return [line for key, v in change.items() for line in _field_lines(f"{name}.{key}", v)]
+    if name in ("after", "before") and isinstance(change, dict):
+        # A created or deleted resource: its fields one by one, code as added/removed lines.
+        lines = []
+        for key, value in change.items():
+            if key in CODE_FIELDS and isinstance(value, str):
+                old, new = ("", value) if name == "after" else (value, "")
+                lines.append(DiffLine(key, unified=_unified(old, new)))
+            else:
+                lines.append(DiffLine(key, after=_text(value)))
+        return lines
     if not _is_change(change):
         return [DiffLine(name, after=_text(change))]
     before, after = change["from"], change["to"]
