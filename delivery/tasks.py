@@ -5,7 +5,9 @@ import uuid
 
 from celery import shared_task
 
+from delivery.alerts import alert_send
 from delivery.attempts import leased_deliver, outbox_entry_deliver
+from delivery.health import health_evaluate
 from delivery.retention import ledger_prune
 from delivery.sweeper import pipeline_sweep
 
@@ -31,3 +33,12 @@ def sweep() -> dict[str, int]:
 def prune_ledger() -> dict[str, int]:
     pruned = ledger_prune()
     return {"routine": pruned.routine, "failed": pruned.failed}
+
+
+@shared_task(name="delivery.connection_health", acks_late=True, ignore_result=True, expires=60)
+def connection_health() -> int:
+    """Re-evaluate every connection; each state change is alerted once."""
+    alerts = health_evaluate()
+    for alert in alerts:
+        alert_send(alert)
+    return len(alerts)

@@ -11,6 +11,8 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Connection Health alerts are also POSTed here as JSON when set (may carry a token).
+    alert_webhook_url = models.URLField(max_length=2000, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -166,8 +166,30 @@ DELIVERY_RETENTION_FAILED_DAYS = env_int("DELIVERY_RETENTION_FAILED_DAYS", 30)
 DELIVERY_RETENTION_BATCH = env_int("DELIVERY_RETENTION_BATCH", 2000)
 DELIVERY_RETENTION_BUDGET_SECONDS = float(env_str("DELIVERY_RETENTION_BUDGET_SECONDS", "20"))
 DELIVERY_RETENTION_EVERY_SECONDS = float(env_str("DELIVERY_RETENTION_EVERY_SECONDS", "60"))
+# Connection Health: error rates over the last minutes; see delivery/health.py.
+HEALTH_WINDOW_MINUTES = env_int("HEALTH_WINDOW_MINUTES", 15)
+HEALTH_MIN_EVENTS = env_int("HEALTH_MIN_EVENTS", 5)
+HEALTH_DEGRADED_ERROR_RATE = float(env_str("HEALTH_DEGRADED_ERROR_RATE", "0.1"))
+HEALTH_FAILING_ERROR_RATE = float(env_str("HEALTH_FAILING_ERROR_RATE", "0.95"))
+HEALTH_CHECK_SECONDS = float(env_str("HEALTH_CHECK_SECONDS", "60"))
+# Alerts by email: the console backend unless EMAIL_HOST is set (then SMTP).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "functions@localhost")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "delivery-sweep": {"task": "delivery.sweep", "schedule": DELIVERY_SWEEP_SECONDS},
+    "delivery-connection-health": {
+        "task": "delivery.connection_health",
+        "schedule": HEALTH_CHECK_SECONDS,
+    },
     "delivery-prune-ledger": {
         "task": "delivery.prune_ledger",
         "schedule": DELIVERY_RETENTION_EVERY_SECONDS,
