@@ -68,7 +68,9 @@ def health(request: HttpRequest) -> HttpResponse:
             "subscribed": subscribed,
             "alerts": recent_alerts(request.user, workspace),
             "may_change_workspace": can(request.user, Action.WORKSPACE_CHANGE, workspace),
-            "alert_webhook": masked_url(workspace.alert_webhook_url),
+            "alert_webhook": masked_url(workspace.alert_webhook_url)
+            if workspace.alert_webhook_url
+            else "",
         },
     )
 
