@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 
 from workspace.ids import new_id, new_write_key
 from workspace.models import Workspace
@@ -69,6 +70,17 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed"
 
 
+# Outcomes that are not failures (in this order: the failures index and its queries must
+# spell the same list for PostgreSQL to use the index).
+NOT_ERROR_STATUSES = (
+    "delivered",
+    "filtered",
+    "filtered_by_destination_filter",
+    "dropped",
+    "retrying",
+)
+
+
 class EventDelivery(models.Model):
     """The fate of one event at one destination."""
 
@@ -124,6 +136,28 @@ class EventDelivery(models.Model):
                 fields=["lease_token"],
                 condition=~models.Q(lease_token=""),
                 name="delivery_leased_idx",
+            ),
+            # Event Delivery's windows: the list, the live part of the metrics, health.
+            models.Index(fields=["destination", "received_at"], name="delivery_received_idx"),
+            # The failure breakdown reads only failures, a small share of the ledger.
+            models.Index(
+                fields=["destination", "received_at"],
+                condition=~models.Q(
+                    status__in=[
+                        "delivered",
+                        "filtered",
+                        "filtered_by_destination_filter",
+                        "dropped",
+                        "retrying",
+                    ]
+                ),
+                name="delivery_failures_idx",
+            ),
+            # Event Delivery's search by userId.
+            models.Index(
+                "destination",
+                KeyTextTransform("userId", "event"),
+                name="delivery_user_idx",
             ),
         ]
 
@@ -237,3 +271,48 @@ class AlertSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.function_id}"
+
+
+class DeliveryRollup(models.Model):
+    """Counts per destination, hour (of `received_at`) and status, for hours whose deliveries
+    are final: Event Delivery's day and week windows read these instead of the ledger, and
+    they outlive ledger retention (`delivery/rollups.py`)."""
+
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    status = models.CharField(max_length=40)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["destination", "hour", "status"], name="uniq_rollup_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.destination_id} {self.hour:%Y-%m-%d %H}h {self.status}: {self.count}"
+
+
+class RollupState(models.Model):
+    """Every hour before `rolled_until` is rolled up, except the hours marked dirty (a replay
+    sent their events again) until they are final once more."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    rolled_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rolled until {self.rolled_until}"
+
+
+class DirtyRollupHour(models.Model):
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["destination", "hour"], name="uniq_dirty_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.destination_id} {self.hour:%Y-%m-%d %H}h"

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from delivery.models import DeliveryStatus, Destination, EventDelivery
+from delivery.rollups import hours_dirtied
 from delivery.services import audit_destination
 from workspace.audit import Actor
 
@@ -79,7 +80,9 @@ def deliveries_replay_chosen(
 
 def _reset(deliveries: "QuerySet[EventDelivery]", statuses: list[str] | None = None) -> int:
     now = timezone.now()
-    return deliveries.filter(status__in=statuses or [DeliveryStatus.FAILED]).update(
+    chosen = deliveries.filter(status__in=statuses or [DeliveryStatus.FAILED])
+    hours_dirtied(chosen)
+    return chosen.update(
         status=DeliveryStatus.RETRYING,
         error_type="",
         error_message="",

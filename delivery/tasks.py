@@ -9,6 +9,7 @@ from delivery.alerts import alert_send
 from delivery.attempts import leased_deliver, outbox_entry_deliver
 from delivery.health import health_evaluate
 from delivery.retention import ledger_prune
+from delivery.rollups import rollups_advance
 from delivery.sweeper import pipeline_sweep
 
 
@@ -42,3 +43,9 @@ def connection_health() -> int:
     for alert in alerts:
         alert_send(alert)
     return len(alerts)
+
+
+@shared_task(name="delivery.roll_up", acks_late=True, ignore_result=True, expires=300)
+def roll_up() -> int:
+    """Hourly counts of final hours for Event Delivery's day and week windows."""
+    return rollups_advance()

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-import pycurl  # type: ignore[import-untyped]
+import pycurl  # type: ignore[import-untyped, unused-ignore]
 from django.conf import settings
 
 from delivery.outcomes import Outcome, error_outcome

@@ -166,6 +166,8 @@ DELIVERY_RETENTION_FAILED_DAYS = env_int("DELIVERY_RETENTION_FAILED_DAYS", 30)
 DELIVERY_RETENTION_BATCH = env_int("DELIVERY_RETENTION_BATCH", 2000)
 DELIVERY_RETENTION_BUDGET_SECONDS = float(env_str("DELIVERY_RETENTION_BUDGET_SECONDS", "20"))
 DELIVERY_RETENTION_EVERY_SECONDS = float(env_str("DELIVERY_RETENTION_EVERY_SECONDS", "60"))
+# Hours are rolled up for Event Delivery this long after they end (retries stop within 4 h).
+DELIVERY_ROLLUP_AFTER_HOURS = env_int("DELIVERY_ROLLUP_AFTER_HOURS", 5)
 # Connection Health: error rates over the last minutes; see delivery/health.py.
 HEALTH_WINDOW_MINUTES = env_int("HEALTH_WINDOW_MINUTES", 15)
 HEALTH_MIN_EVENTS = env_int("HEALTH_MIN_EVENTS", 5)
@@ -190,6 +192,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "delivery.connection_health",
         "schedule": HEALTH_CHECK_SECONDS,
     },
+    "delivery-roll-up": {"task": "delivery.roll_up", "schedule": 300.0},
     "delivery-prune-ledger": {
         "task": "delivery.prune_ledger",
         "schedule": DELIVERY_RETENTION_EVERY_SECONDS,
