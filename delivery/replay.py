@@ -9,6 +9,8 @@ from django.utils import timezone
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.services import audit_destination
 from workspace.audit import Actor
+from workspace.errors import InvalidInput
+from workspace.models import Workspace
 
 
 def _reset(deliveries: "QuerySet[EventDelivery]") -> int:
@@ -43,9 +45,13 @@ def deliveries_replay(
 
 
 @transaction.atomic
-def deliveries_replay_selected(*, deliveries: "QuerySet[EventDelivery]", actor: Actor) -> int:
-    """The admin action: replay the failed rows among `deliveries`, one audit event per
+def deliveries_replay_selected(
+    *, workspace: Workspace, deliveries: "QuerySet[EventDelivery]", actor: Actor
+) -> int:
+    """Replay the failed rows among `deliveries` (all of `workspace`), one audit event per
     destination."""
+    if deliveries.exclude(workspace=workspace).exists():
+        raise InvalidInput("deliveries of another workspace were selected", field="deliveries")
     by_destination: dict[str, tuple[Destination, list[int]]] = {}
     for delivery in deliveries.filter(status=DeliveryStatus.FAILED).select_related(
         "destination__workspace"

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from delivery.api.queries import adminable_sources
+from delivery.models import Source
 from functions.models import ID_PREFIXES, FunctionClass, FunctionInstance, FunctionVersion
 from workspace.errors import NotFound
 from workspace.models import Workspace
-from workspace.queries import can_view_function, viewable_functions
+from workspace.permissions import Action, adminable_sources, can, viewable_functions
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PREFIXES = {prefix: kind for kind, prefix in ID_PREFIXES.items()}
@@ -94,7 +94,7 @@ def insert_instances_list(
         .filter(workspace=workspace, function=function, attached_destination__isnull=False)
         .order_by("created_at", "id")
     )
-    if can_view_function(user, workspace, function):
+    if can(user, Action.FUNCTION_VIEW, workspace, function):
         return instances
-    sources = adminable_sources(user=user, workspace=workspace)
+    sources = adminable_sources(user, workspace, Source.objects.all())
     return instances.filter(Q(attached_destination__source__in=sources))
