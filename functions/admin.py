@@ -139,6 +139,13 @@ class FunctionClassAdmin(OperatorAdmin):
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None if obj.pk is None else super().log_addition(request, obj, message)
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # function_delete removes the instances first, then the versions they pin (PROTECT)
+        # go with the function; the instance page's "no delete" means "disconnect through
+        # the destination", not "keep forever".
+        deleted, counts, _instance_perms, _pinned = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), []
+
     def delete_model(self, request: HttpRequest, obj: FunctionClass) -> None:
         require_in_admin(request, Action.FUNCTION_EDIT, obj)
         function_delete(function=obj, actor=actor_of(request))
@@ -179,6 +186,7 @@ def _test_view(request: HttpRequest, function: FunctionClass) -> JsonResponse:
 class InstanceSettingsForm(forms.ModelForm):
     settings_json = PrettyJSONField(
         label="Settings",
+        required=False,  # {} (no settings) is a value, not a missing one
         help_text="Sensitive values are shown masked; a masked value keeps the stored secret.",
         widget=forms.Textarea(attrs={"rows": 8, "class": "function-schema"}),
     )

@@ -76,14 +76,6 @@ def insert_instance_by_id(workspace: Workspace, instance_id: str) -> FunctionIns
     return instance
 
 
-def instance_source(instance: FunctionInstance) -> Any:
-    """The source an instance receives events from (through its destination)."""
-    if instance.attached_destination is not None:
-        return instance.attached_destination.source
-    destination = getattr(instance, "destination", None)
-    return destination.source if destination is not None else None
-
-
 def insert_instances_list(
     *, user: Any, workspace: Workspace, function: FunctionClass
 ) -> QuerySet[FunctionInstance]:

@@ -96,7 +96,8 @@ def test_function_admin_save_makes_version_and_keeps_instances(client, operator,
 def test_function_admin_bad_schema_shows_error_and_saves_nothing(client, operator, deployed):
     function, _ = deployed
     client.force_login(operator)
-    response = client.post(_change_url(function), _form(function, settings_schema='[{"name": "x-"}]'))
+    bad = _form(function, settings_schema='[{"name": "x-"}]')
+    response = client.post(_change_url(function), bad)
     assert response.status_code == 200
     assert "is not a JavaScript identifier" in response.content.decode()
     assert function.versions.count() == 1
@@ -178,7 +179,7 @@ def test_instance_settings_refused_to_functions_admin_without_source_admin(
     client, workspace, deployed
 ):
     """Finding 7: Functions Admin changed an instance's secret in the admin (the API refuses)."""
-    function, instance = deployed
+    _, instance = deployed
     client.force_login(member(workspace, Role.FUNCTIONS_ADMIN))
     url = reverse("admin:functions_functioninstance_change", args=[instance.pk])
     response = client.post(
