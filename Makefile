@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 JS     := functions/runtime/js
 BUNDLE := $(JS)/dist/prelude.js
 
-.PHONY: install run test bench lint worker clean
+.PHONY: install run serve test bench lint worker clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,6 +20,9 @@ install: $(STAMP) $(BUNDLE)
 
 run: install
 	bash scripts/run.sh
+
+serve: install
+	bash scripts/serve.sh
 
 test: install
 	bash scripts/test.sh

@@ -103,3 +103,14 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("audit events are append-only")
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker host said it was alive (`workspace.operations`);
+    `/readyz` needs one seen recently."""
+
+    hostname = models.CharField(primary_key=True, max_length=200)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
