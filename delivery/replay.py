@@ -10,6 +10,8 @@ from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.rollups import hours_dirtied
 from delivery.services import audit_destination
 from workspace.audit import Actor
+from workspace.errors import InvalidInput
+from workspace.models import Workspace
 
 # What replay sends again: retries exhausted, and outcomes a fix of the code or the settings
 # can change. Rejected messages are final unless the user asks for them too; delivered,
@@ -114,9 +116,13 @@ def deliveries_replay(
 
 
 @transaction.atomic
-def deliveries_replay_selected(*, deliveries: "QuerySet[EventDelivery]", actor: Actor) -> int:
-    """The admin action: replay the failed rows among `deliveries`, one audit event per
+def deliveries_replay_selected(
+    *, workspace: Workspace, deliveries: "QuerySet[EventDelivery]", actor: Actor
+) -> int:
+    """Replay the failed rows among `deliveries` (all of `workspace`), one audit event per
     destination."""
+    if deliveries.exclude(workspace=workspace).exists():
+        raise InvalidInput("deliveries of another workspace were selected", field="deliveries")
     by_destination: dict[str, tuple[Destination, list[int]]] = {}
     for delivery in deliveries.filter(status=DeliveryStatus.FAILED).select_related(
         "destination__workspace"

@@ -8,9 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
-from workspace.api.views import ApiView, require
-from workspace.models import AuditEvent, Role
-from workspace.queries import audit_events_list, roles_of
+from workspace.api.views import ApiView
+from workspace.models import AuditEvent
+from workspace.permissions import Action, require
+from workspace.queries import audit_events_list
 
 
 class AuditEventQuerySerializer(serializers.Serializer):
@@ -55,10 +56,7 @@ class AuditEventListView(ApiView):
         responses={200: AuditEventListSerializer},
     )
     def get(self, request: Request) -> Response:
-        require(
-            Role.OWNER in roles_of(self.user, self.workspace),
-            "Only Workspace Owners can read the audit trail",
-        )
+        require(self.user, Action.AUDIT_VIEW, self.workspace)
         query = self.query(AuditEventQuerySerializer)
         page = paginate(
             audit_events_list(
