@@ -196,6 +196,15 @@ def admin(name: str, call: Callable[[Ctx], Any], ok_status: int = 302) -> Interf
     return Interface(f"admin {name}", call, operators_only=True, ok_status=ok_status)
 
 
+def console(name: str, call: Callable[[Ctx], Any], ok_status: int = 302) -> Interface:
+    """A console page (session login): GET pages answer 200, forms redirect when done."""
+    return Interface(f"console {name}", call, ok_status=ok_status)
+
+
+def _console(c: Ctx, path: str) -> str:
+    return f"/admin/w/{c.world.workspace.slug}/{path}"
+
+
 def _admin_url(model: str, view: str, *args: Any) -> str:
     return reverse(f"admin:{model}_{view}", args=args)
 
@@ -482,11 +491,31 @@ INTERFACES: dict[str, tuple[Interface, ...]] = {
                 _admin_url(DELIVERY, "changelist"), {"destination__id__exact": c.world.hook_s.pk}
             ),
         ),
+        console(
+            "event delivery",
+            lambda c: c.client.get(
+                _console(c, f"destinations/{c.world.hook_s.pk}/event-delivery/")
+            ),
+        ),
+        console(
+            "one delivery",
+            lambda c: c.client.get(
+                _console(
+                    c, f"destinations/{c.world.hook_s.pk}/event-delivery/{c.world.delivery.pk}/"
+                )
+            ),
+        ),
     ),
     "view deliveries (destination on T)": (
         api(
             "list",
             lambda c: c.api.get(f"destinations/{c.world.hook_t.id}/event-deliveries"),
+        ),
+        console(
+            "event delivery",
+            lambda c: c.client.get(
+                _console(c, f"destinations/{c.world.hook_t.pk}/event-delivery/")
+            ),
         ),
     ),
     "replay deliveries on S": (
@@ -501,10 +530,24 @@ INTERFACES: dict[str, tuple[Interface, ...]] = {
             "replay action",
             lambda c: c.client.post(*_action(DELIVERY, "replay_failed", c.world.delivery.pk)),
         ),
+        console(
+            "replay preview",
+            lambda c: c.client.get(
+                _console(c, f"destinations/{c.world.hook_s.pk}/event-delivery/replay/")
+            ),
+        ),
+        console(
+            "replay",
+            lambda c: c.client.post(
+                _console(c, f"destinations/{c.world.hook_s.pk}/event-delivery/replay/"),
+                {"window": "day", "confirm": "yes"},
+            ),
+        ),
     ),
     "audit view": (
         api("list", lambda c: c.api.get("audit-events"), workspace_wide=True),
         admin("list", lambda c: c.client.get(_admin_url("workspace_auditevent", "changelist"))),
+        console("audit trail", lambda c: c.client.get(_console(c, "audit/"))),
     ),
     "tokens manage": (
         admin(
