@@ -20,7 +20,10 @@ export class SettingsSchema {
 /** A code identifier from a label: "API Key" -> "apiKey". */
 export function identifierFrom(label) {
   const words = label.normalize("NFKD").replace(/[^\w\s$]/g, " ").trim().split(/[\s_]+/).filter(Boolean);
+  // Acronyms read as words: "API Token" -> "apiToken", "User ID" -> "userId".
+  const word = (w) => (w.length > 1 && w === w.toUpperCase() ? w.toLowerCase() : w);
   const name = words
+    .map(word)
     .map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1)))
     .join("");
   return /^[0-9]/.test(name) ? `_${name}` : name;

@@ -32,12 +32,16 @@ export function testPanel({ config, schema, code, jsonEditor }) {
       else events = result.data.events;
       if (result.ok && !events.length) $("sample-note").textContent = "No recent events from this source: here is a sample event of each type.";
     }
-    offered = events.length ? events : Object.values(config.samples);
+    const real = events.length > 0;
+    offered = real ? events : Object.values(config.samples);
     const select = $("sample-event");
     select.replaceChildren(el("option", { value: "" }, "Choose an event…"));
     offered.forEach((event, index) => {
-      const name = event.event || event.name || event.userId || "";
-      select.append(el("option", { value: String(index) }, `${event.type || "event"} ${name}`.trim()));
+      const type = event.type || "event";
+      const text = real
+        ? [type, event.event || event.name || "", event.timestamp || event.receivedAt || ""].filter(Boolean).join(" · ")
+        : `Sample ${type} event`;
+      select.append(el("option", { value: String(index) }, text));
     });
   }
   function choose(index) {
@@ -47,6 +51,8 @@ export function testPanel({ config, schema, code, jsonEditor }) {
   }
 
   const settingsBox = $("test-settings-fields");
+  // Enter in a test setting runs instead of submitting the form.
+  $("test-settings").addEventListener("submit", (event) => { event.preventDefault(); run(); });
   const renderSettings = () => {
     const typed = readSettings(true);
     settingsBox.replaceChildren();
