@@ -11,6 +11,7 @@ from functions.console.endpoints import console_endpoint, request_json
 from functions.console.lookups import function_for
 from functions.models import FunctionClass
 from workspace.audit import Actor
+from workspace.console.shell import current_workspace
 from workspace.errors import InvalidInput
 from workspace.permissions import Action, require
 
@@ -33,7 +34,7 @@ def _page_url(function: FunctionClass) -> str:
 
 @console_endpoint
 def function_create(request: HttpRequest) -> dict[str, Any]:
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     require(request.user, Action.FUNCTION_CREATE, workspace)
     body = request_json(request)
     function = services.function_create(
@@ -51,7 +52,7 @@ def function_create(request: HttpRequest) -> dict[str, Any]:
 
 def _save(request: HttpRequest, function: FunctionClass, body: dict[str, Any]) -> int:
     """Save: a new version when code or settings changed; the latest version's number."""
-    require(request.user, Action.FUNCTION_EDIT, request.workspace, function)  # type: ignore[attr-defined]
+    require(request.user, Action.FUNCTION_EDIT, current_workspace(request), function)
     services.function_update(
         function=function,
         actor=_actor(request),
@@ -79,7 +80,7 @@ def _chosen_instances(request: HttpRequest, function: FunctionClass, ids: Any) -
         require(
             request.user,
             Action.INSTANCE_CHANGE,
-            request.workspace,  # type: ignore[attr-defined]
+            current_workspace(request),
             instance,
             message=f"Deploying to {instance.name} needs the Source Admin role over its source",
         )

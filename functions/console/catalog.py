@@ -4,12 +4,12 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from functions.models import FunctionClass
-from workspace.console.shell import console_render, console_view
+from workspace.console.shell import console_render, console_view, current_workspace
 from workspace.permissions import viewable_functions
 
 
 def _functions(request: HttpRequest) -> QuerySet[FunctionClass]:
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     functions = viewable_functions(request.user, workspace, FunctionClass.objects.all())
     return functions.annotate(instance_count=Count("instances")).order_by("display_name")
 

@@ -8,14 +8,14 @@ from functions import services
 from functions.console.editor_context import deploy_rows
 from functions.console.lookups import function_for
 from workspace.audit import Actor
-from workspace.console.shell import console_render, console_view
+from workspace.console.shell import console_render, console_view, current_workspace
 from workspace.permissions import Action, require
 
 
 @console_view
 def function_delete(request: HttpRequest, function_id: str) -> HttpResponse:
     function = function_for(request, function_id)
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     require(request.user, Action.FUNCTION_EDIT, workspace, function)
     instances = deploy_rows(request, function)
     if request.method == "POST" and not instances:

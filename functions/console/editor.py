@@ -5,14 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from functions.console.editor_context import TYPES, deploy_rows, editor_context
 from functions.console.lookups import function_for
 from functions.default_code import default_code
-from workspace.console.shell import console_render, console_view
+from workspace.console.shell import console_render, console_view, current_workspace
 from workspace.permissions import Action, require
 
 
 @console_view
 def function_new(request: HttpRequest) -> HttpResponse:
     """Without `type`: the Select Type step; with it: Build, the editor of an unsaved function."""
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     require(request.user, Action.FUNCTION_CREATE, workspace)
     kind = TYPES.get(request.GET.get("type", ""))
     if kind is None:

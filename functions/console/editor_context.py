@@ -8,6 +8,7 @@ from django.urls import reverse
 from delivery.models import Source
 from functions.models import FunctionClass, FunctionInstance, ResourceType
 from functions.sample_events import sample_events
+from workspace.console.shell import current_workspace
 from workspace.permissions import Action, adminable_sources, can, instance_source
 
 TYPES = {"destination": ResourceType.DESTINATION, "insert": ResourceType.INSERT_DESTINATION}
@@ -28,7 +29,7 @@ def _urls(slug: str, function: FunctionClass | None) -> dict[str, str]:
 
 def deploy_rows(request: HttpRequest, function: FunctionClass) -> list[dict[str, Any]]:
     """Every instance with where it runs and whether this member may move it."""
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     instances = function.instances.select_related(
         "version", "attached_destination__source", "destination__source"
     ).order_by("name", "id")
@@ -54,7 +55,7 @@ def _deploy_row(request: HttpRequest, workspace: Any, instance: FunctionInstance
 def editor_context(
     request: HttpRequest, *, resource_type: str, function: FunctionClass | None, code: str
 ) -> dict[str, Any]:
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     user = request.user
     may_edit = (
         can(user, Action.FUNCTION_EDIT, workspace, function)

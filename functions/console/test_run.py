@@ -10,6 +10,7 @@ from functions.console.endpoints import console_endpoint, console_read_endpoint,
 from functions.console.lookups import function_for
 from functions.models import ResourceType
 from functions.schema import validate_settings_schema
+from workspace.console.shell import current_workspace
 from workspace.errors import InvalidInput, NotFound
 from workspace.permissions import Action, require
 
@@ -17,7 +18,7 @@ from workspace.permissions import Action, require
 def _resource_type(request: HttpRequest, body: dict[str, Any]) -> str:
     """The saved function's type (FUNCTION_RUN on it), or the new function's (FUNCTION_RUN
     with no function: any Functions Admin)."""
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     function_id = body.get("functionId")
     if function_id:
         function = function_for(request, str(function_id))
@@ -54,7 +55,7 @@ def function_run(request: HttpRequest) -> dict[str, Any]:
 @console_read_endpoint
 def function_samples(request: HttpRequest) -> dict[str, Any]:
     """A source's recent events; sources are offered to their Source Admins only."""
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     source = Source.objects.filter(workspace=workspace, pk=request.GET.get("source", "")).first()
     if source is None:
         raise NotFound("Resource not found")

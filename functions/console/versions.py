@@ -13,7 +13,7 @@ from functions import services
 from functions.console.lookups import function_for
 from functions.models import FunctionClass, FunctionVersion
 from workspace.audit import Actor
-from workspace.console.shell import console_render, console_view
+from workspace.console.shell import console_render, console_view, current_workspace
 from workspace.permissions import Action, can, require
 
 _TYPE_LABELS = {"STRING": "String", "BOOLEAN": "Boolean", "ARRAY": "Array", "TEXT_MAP": "Text map"}
@@ -53,7 +53,7 @@ def _deployed_counts(function: FunctionClass) -> dict[str, int]:
 @console_view
 def versions_page(request: HttpRequest, function_id: str) -> HttpResponse:
     function = function_for(request, function_id)
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = current_workspace(request)
     versions = list(function.versions.order_by("-number"))
     compared = _compared(function, versions, request.GET.get("compare", ""))
     diff = {
@@ -83,7 +83,7 @@ def versions_page(request: HttpRequest, function_id: str) -> HttpResponse:
 @console_view
 def version_restore(request: HttpRequest, function_id: str, version_id: str) -> HttpResponse:
     function = function_for(request, function_id)
-    require(request.user, Action.FUNCTION_EDIT, request.workspace, function)  # type: ignore[attr-defined]
+    require(request.user, Action.FUNCTION_EDIT, current_workspace(request), function)
     version = get_object_or_404(FunctionVersion, function=function, pk=version_id)
     restored = services.function_version_restore(
         function=function,

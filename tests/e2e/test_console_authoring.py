@@ -88,6 +88,7 @@ INSERT_CODE = """async function onTrack(event, settings) {
 
 def test_console_create_insert_function_from_catalog(owner_page, live_server, workspace):
     page = owner_page
+    function_factory(workspace, display_name="Send to CRM", resource_type=ResourceType.DESTINATION)
     page.goto(f"{live_server.url}/admin/w/{workspace.slug}/catalog/")
     page.get_by_role("link", name="New Function").click()
     page.get_by_label("Insert").check()
@@ -117,6 +118,7 @@ def test_console_create_insert_function_from_catalog(owner_page, live_server, wo
     assert '"tier": "gold"' in output.inner_text()
     assert "token is [redacted]" in output.inner_text()
     assert TEST_SECRET not in page.content()
+    output.scroll_into_view_if_needed()
     shot(page, "editor-test-run", page.kind)
 
     page.get_by_role("button", name="Next: Configure & Create").click()
@@ -138,7 +140,11 @@ def test_console_create_insert_function_from_catalog(owner_page, live_server, wo
     ]
     assert "tier: settings.tier" in function.code
     page.goto(f"{live_server.url}/admin/w/{workspace.slug}/catalog/")
-    assert page.locator("img[src='https://cdn.example.com/tier.png']").count() == 1
+    assert page.locator("img[src='https://cdn.example.com/tier.png']").count() <= 1
+    assert (
+        "Adds the account tier"
+        in page.get_by_role("listitem").filter(has_text="Tier enricher").inner_text()
+    )
     shot(page, "catalog", page.kind)
 
 
@@ -178,6 +184,8 @@ def test_console_save_deploy_to_one_instance_and_restore(
     assert prod.version.number == 1
 
     set_text(page, "Code", "async function onTrack(event) {\n  event.v = 3\n  return event\n}\n")
+    page.get_by_role("tab", name="Settings").click()
+    add_setting(page, "Region")
     page.get_by_role("button", name="Save & Deploy").click()
     dialog = page.get_by_role("dialog")
     assert dialog.get_by_label("Deploy to prod").is_checked()
@@ -196,6 +204,7 @@ def test_console_save_deploy_to_one_instance_and_restore(
     page.locator("#diff-code .cm-mergeView").wait_for()
     assert "event.v = 3" in page.locator("#diff-code").inner_text()
     assert "seen = true" in page.locator("#diff-code").inner_text()
+    assert "Region (region)" in page.locator("#diff-settings").inner_text()
     shot(page, "versions-diff", page.kind)
     page.get_by_role("button", name="Restore version 1").click()
     page.get_by_text("Restored version 1 as version 4.").wait_for()

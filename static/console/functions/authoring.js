@@ -20,6 +20,7 @@ export function authoring({ config, schema, code }) {
     if (!result.ok) return showMessage(errorText(result), "error");
     dirty = false;
     showMessage(result.data.message, "success");
+    if ($("fn-version")) $("fn-version").textContent = `Version ${result.data.version} · saved just now`;
   }
 
   function openConfigure() {

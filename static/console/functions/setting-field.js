@@ -22,6 +22,7 @@ function control(setting, id) {
     name: setting.name,
     type: setting.sensitive ? "password" : "text",
     autocomplete: setting.sensitive ? "new-password" : "off",
+    placeholder: setting.sensitive ? "Kept encrypted; never shown again" : undefined,
   });
 }
 
