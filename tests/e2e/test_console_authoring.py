@@ -246,6 +246,16 @@ def test_console_batch_test_of_destination_function(live_server, page, workspace
     page.get_by_text("Payload is not valid JSON").wait_for()
     assert "batch of 2" not in page.locator("#output").inner_text()
 
+    # Ctrl/Cmd+Enter runs; code that does not compile is marked on its line.
+    set_text(page, "Payload", '{"type": "track"}')
+    set_text(page, "Code", "async function onTrack(event) {\n  let x = ;\n}\n")
+    page.keyboard.press("ControlOrMeta+Enter")
+    page.get_by_text("Status: bad_request").wait_for(timeout=RUN_TIMEOUT)
+    assert "(line 2)" in page.locator("#output").inner_text()
+    marked = page.locator("#code-editor .cm-lintRange-error")
+    marked.first.wait_for()
+    assert "let x" in marked.first.inner_text()
+
 
 def test_console_use_sample_event_offers_a_sample_per_type(live_server, page, workspace):
     person(workspace, "sample@acme.test")

@@ -16,13 +16,27 @@ function statusLine(status, duration) {
   return line;
 }
 
+function message(title, part) {
+  const box = el("div", { class: "fn-http-part" });
+  box.append(el("h5", {}, title));
+  const headers = (part.headers || []).map(([name, value]) => `${name}: ${value}`).join("\n");
+  box.append(el("pre", {}, [headers, part.body].filter(Boolean).join("\n\n") || "(empty)"));
+  return box;
+}
+
 function requestsList(requests) {
   const list = el("ul", { class: "fn-requests" });
   for (const r of requests) {
     const item = el("li");
-    item.append(el("code", {}, `${r.method} ${r.url}`));
+    const summary = el("summary");
+    summary.append(el("code", {}, `${r.method} ${r.url}`));
     const outcome = r.error ? `failed: ${r.error}` : `→ ${r.status}`;
-    item.append(el("span", { class: r.error ? "fn-error" : "fn-meta" }, ` ${outcome} (${r.duration_ms} ms)`));
+    summary.append(el("span", { class: r.error ? "fn-error" : "fn-meta" }, ` ${outcome} (${r.duration_ms} ms)`));
+    const details = el("details");
+    details.append(summary);
+    if (r.request) details.append(message("Request", r.request));
+    if (r.response) details.append(message("Response", r.response));
+    item.append(details);
     list.append(item);
   }
   return list;
