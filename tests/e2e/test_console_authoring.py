@@ -283,3 +283,28 @@ def test_console_readonly_member_sees_read_only_editor(live_server, page, worksp
     assert "broken" not in code.inner_text()
     for label in ("Save", "Save & Deploy", "Run", "+ Add Setting"):
         assert page.get_by_role("button", name=label, exact=True).count() == 0
+
+
+def test_console_refused_save_keeps_the_edit_and_says_why(live_server, page, workspace, deployed):
+    from workspace.services import membership_revoke
+
+    function, _ = deployed
+    user = person(workspace, "admin@acme.test", role=Role.FUNCTIONS_ADMIN)
+    login(page, live_server, "admin@acme.test")
+    page.goto(f"{live_server.url}/admin/w/{workspace.slug}/functions/{function.pk}/")
+    page.get_by_role("button", name="Save & Deploy").click()
+    dialog = page.get_by_role("dialog")
+    assert dialog.get_by_label("Deploy to prod").is_disabled()
+    assert "Needs the Source Admin role over this source" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel").click()
+
+    # The role is taken away while the edit is open: Save is refused, the edit stays.
+    membership = user.memberships.get(workspace=workspace, role=Role.FUNCTIONS_ADMIN)
+    membership_revoke(membership=membership, actor=SYSTEM)
+    membership_grant(workspace=workspace, user=user, role=Role.FUNCTIONS_READONLY, actor=SYSTEM)
+    set_text(page, "Code", "async function onTrack(event) {\n  return 'typed by hand'\n}\n")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("alert").filter(has_text="Not allowed").wait_for()
+    assert "Functions Admin" in page.get_by_role("alert").inner_text()
+    assert "typed by hand" in page.get_by_role("textbox", name="Code").inner_text()
+    assert function.versions.count() == 1
