@@ -104,6 +104,13 @@ def test_console_create_insert_function_from_catalog(owner_page, live_server, wo
     add_setting(page, "API Token", encrypted=True, screenshot=lambda: settings_shot(page))
     settings = page.locator("#settings-list")
     assert "apiToken" in settings.inner_text() and "REQUIRED" in settings.inner_text()
+    add_setting(page, "Temporary")
+    page.get_by_role("button", name="Delete Temporary").click()
+    page.get_by_role("button", name="Edit Tier").click()
+    page.get_by_role("dialog").get_by_label("Description").fill("Plan of the account")
+    page.get_by_role("dialog").get_by_role("button", name="Save Setting").click()
+    assert "Temporary" not in settings.inner_text()
+    assert "Plan of the account" in settings.inner_text()
 
     page.get_by_role("tab", name="Test").click()
     test_settings = page.get_by_role("form", name="Test settings")
@@ -245,6 +252,16 @@ def test_console_batch_test_of_destination_function(live_server, page, workspace
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("Payload is not valid JSON").wait_for()
     assert "batch of 2" not in page.locator("#output").inner_text()
+
+    # Logs are capped at 4 KB, with a notice.
+    set_text(page, "Payload", '{"type": "track"}')
+    set_text(
+        page,
+        "Code",
+        "async function onTrack() {\n  for (let i = 0; i < 200; i++) console.log('x'.repeat(40))\n}\n",
+    )
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Logs are capped at 4 KB").wait_for(timeout=RUN_TIMEOUT)
 
     # Ctrl/Cmd+Enter runs; code that does not compile is marked on its line.
     set_text(page, "Payload", '{"type": "track"}')
