@@ -258,7 +258,8 @@ def test_console_batch_test_of_destination_function(live_server, page, workspace
     set_text(
         page,
         "Code",
-        "async function onTrack() {\n  for (let i = 0; i < 200; i++) console.log('x'.repeat(40))\n}\n",
+        "async function onTrack() {\n"
+        "  for (let i = 0; i < 200; i++) console.log('x'.repeat(40))\n}\n",
     )
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("Logs are capped at 4 KB").wait_for(timeout=RUN_TIMEOUT)
