@@ -24,6 +24,10 @@ async function request(url, init) {
   } catch (err) {
     return { ok: false, status: 0, data: { error: `The server could not be reached: ${err.message}` } };
   }
+  if (response.redirected && new URL(response.url).pathname.endsWith("/login/")) {
+    const error = "Your session has ended: sign in again in another tab, then retry. Your edit is kept.";
+    return { ok: false, status: 401, data: { error } };
+  }
   let data;
   try {
     data = await response.json();
