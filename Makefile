@@ -21,7 +21,13 @@ $(CHARTS): frontend/charts/package.json frontend/charts/package-lock.json $(wild
 	npm ci --no-audit --no-fund --prefix frontend/charts
 	npm run build --prefix frontend/charts
 
-install: $(STAMP) $(BUNDLE) $(CHARTS)
+# The console's CodeMirror editors (code, payload, version diff), bundled like the charts.
+EDITOR := static/console/dist/editor.js
+$(EDITOR): frontend/editor/package.json frontend/editor/package-lock.json $(wildcard frontend/editor/src/*)
+	npm ci --no-audit --no-fund --prefix frontend/editor
+	npm run build --prefix frontend/editor
+
+install: $(STAMP) $(BUNDLE) $(CHARTS) $(EDITOR)
 
 run: install
 	bash scripts/run.sh
