@@ -260,10 +260,19 @@ def _function_interfaces(key: str) -> dict[str, tuple[Interface, ...]]:
         return getattr(ctx.world, key.lower())
 
     change = "functions_functionclass"
+
+    def page(c: Ctx, suffix: str = "") -> str:
+        return _console(c, f"functions/{fn(c).pk}/{suffix}")
+
+    def run(c: Ctx, body: dict[str, Any]) -> Any:
+        return _post_json(c.client, _console(c, "functions/run/"), {"functionId": fn(c).pk, **body})
+
     return {
         f"view function {key}": (
             api("get", lambda c: c.api.get(f"functions/{fn(c).api_id}")),
             admin("change page", lambda c: c.client.get(_admin_url(change, "change", fn(c).pk))),
+            console("function page", lambda c: c.client.get(page(c))),
+            console("versions", lambda c: c.client.get(page(c, "versions/"))),
         ),
         f"save function {key}": (
             api("patch", lambda c: c.api.patch(f"functions/{fn(c).api_id}", {"description": "x"})),
@@ -272,6 +281,13 @@ def _function_interfaces(key: str) -> dict[str, tuple[Interface, ...]]:
                 lambda c: c.client.post(
                     _admin_url(change, "change", fn(c).pk), _function_form(fn(c))
                 ),
+            ),
+            console(
+                "save",
+                lambda c: _post_json(
+                    c.client, page(c, "save/"), {"code": CODE + "\n", "settingsSchema": []}
+                ),
+                ok_status=200,
             ),
         ),
         f"run saved code of {key}": (
@@ -286,6 +302,7 @@ def _function_interfaces(key: str) -> dict[str, tuple[Interface, ...]]:
                 ),
                 ok_status=200,
             ),
+            console("run", lambda c: run(c, {"event": EVENT, "code": fn(c).code}), ok_status=200),
         ),
         f"run unsaved code of {key}": (
             api(
@@ -301,12 +318,19 @@ def _function_interfaces(key: str) -> dict[str, tuple[Interface, ...]]:
                 ),
                 ok_status=200,
             ),
+            console("run", lambda c: run(c, {"event": EVENT, "code": CODE}), ok_status=200),
         ),
         f"delete function {key}": (
             api("delete", lambda c: c.api.delete(f"functions/{fn(c).api_id}")),
             admin(
                 "delete page",
                 lambda c: c.client.post(_admin_url(change, "delete", fn(c).pk), {"post": "yes"}),
+            ),
+            # A has an instance: the console refuses to delete it until disconnected.
+            *(
+                [console("delete", lambda c: c.client.post(page(c, "delete/")))]
+                if key == "B"
+                else []
             ),
         ),
     }
@@ -339,6 +363,19 @@ INTERFACES: dict[str, tuple[Interface, ...]] = {
                     resource_type="INSERT_DESTINATION",
                 ),
             ),
+        ),
+        console(
+            "create",
+            lambda c: _post_json(
+                c.client,
+                _console(c, "functions/new/create/"),
+                {
+                    "code": CODE,
+                    "displayName": "new in console",
+                    "resourceType": "INSERT_DESTINATION",
+                },
+            ),
+            ok_status=200,
         ),
     ),
     "run code of a new function": (

@@ -128,12 +128,14 @@ def test_function_page_readonly_renders_no_write_control(
     assert "Versions" in html and "Read-only" in html
 
 
-def test_function_page_subset_admin_gets_404_for_other_functions(
+def test_function_page_subset_admin_is_refused_other_functions(
     client, workspace, subset_admin, destination_function
 ):
+    # Refused as the Public API refuses it (403), in the console's look.
     client.force_login(subset_admin)
     response = client.get(url(workspace, "function", function_id=destination_function.pk))
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert destination_function.code not in response.content.decode()
 
 
 def test_function_page_other_workspace_is_404(client, workspace, outsider, insert_function):

@@ -64,13 +64,13 @@ def test_roles_subset_admin_cannot_touch_other_functions(
     client.force_login(subset_admin)
     for name in ("function", "function-versions", "function-delete"):
         page = client.get(url(workspace, name, function_id=destination_function.pk))
-        assert page.status_code == 404, name
+        assert page.status_code == 403, name
     response = client.post(
         url(workspace, "function-save", function_id=destination_function.pk),
         json.dumps({"code": CODE}),
         "application/json",
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
 
 
 def test_roles_subset_admin_authors_granted_function(
@@ -91,7 +91,7 @@ def test_roles_source_admin_alone_sees_no_function(client, workspace, source, in
     client.force_login(user)
     assert "Enrich" not in client.get(url(workspace, "catalog")).content.decode()
     page = client.get(url(workspace, "function", function_id=insert_function.pk))
-    assert page.status_code == 404
+    assert page.status_code == 403
 
 
 def test_roles_deploy_dialog_lists_destination_function_instance(
