@@ -140,3 +140,39 @@ def test_request_log_is_one_json_line_without_query_or_payload(rf, settings):
     data = json.loads(line)
     assert data["path"] == "/v1/track" and data["status"] == 201 and data["method"] == "POST"
     assert "wk_secret" not in line and "hunter2" not in line
+
+
+def test_metrics_sum_the_counters_of_several_processes(tmp_path):
+    """Multiprocess mode (what `make serve` sets): each process writes its own file and a
+    scrape from any process sums them."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    from tests.delivery.conftest import database_url
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the scraping process reads the test database through DATABASE_URL")
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), DATABASE_URL=database_url())
+    bump = (
+        "import django; django.setup()\n"
+        "from workspace.operations.metrics import events_counted\n"
+        "events_counted(accepted=5, refused=1)\n"
+    )
+    for _ in range(3):
+        subprocess.run([sys.executable, "-c", bump], env=env, check=True)
+    scrape = (
+        "import django; django.setup()\n"
+        "from prometheus_client import generate_latest\n"
+        "from workspace.operations.metrics_view import _registry\n"
+        "text = generate_latest(_registry()).decode()\n"
+        "print([l for l in text.splitlines() if l.startswith('functions_events_ingested_total')])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", scrape], env=env, check=True, capture_output=True, text=True
+    )
+    lines = done.stdout
+    assert 'functions_events_ingested_total{result="accepted"} 15.0' in lines
+    assert 'functions_events_ingested_total{result="refused"} 3.0' in lines
