@@ -16,7 +16,19 @@ $(BUNDLE): $(JS)/package.json $(JS)/package-lock.json $(wildcard $(JS)/src/*) $(
 	npm ci --no-audit --no-fund --prefix $(JS)
 	npm run build --prefix $(JS)
 
-install: $(STAMP) $(BUNDLE)
+# The official clients the end-to-end tests drive (tests/delivery/test_real_clients.py),
+# pinned by tests/clients/package-lock.json.
+CLIENTS := tests/clients
+CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
+.PHONY: clients
+
+$(CLIENTS_STAMP): $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	npm ci --no-audit --no-fund --prefix $(CLIENTS)
+	touch $(CLIENTS_STAMP)
+
+clients: $(CLIENTS_STAMP)
+
+install: $(STAMP) $(BUNDLE) $(CLIENTS_STAMP)
 
 run: install
 	bash scripts/run.sh
