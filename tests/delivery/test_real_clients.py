@@ -82,6 +82,7 @@ def test_public_api_sdk_runs_its_surface_unchanged(
         isinstance(d, str) for d in values["deployedVersions"]
     )
     assert values["auditActorEmails"] == ["string"]
+    assert values["uncovered"] == {"type": "NotFound", "message": "Resource not found"}
 
 
 def _post_raw_batch(url: str, write_key: str, events: list[dict[str, Any]]) -> dict[str, Any]:

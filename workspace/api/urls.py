@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from delivery.api.deliveries import (
@@ -19,6 +20,9 @@ from workspace.api.audit_events import AuditEventListView
 from workspace.api.errors import NOT_FOUND_MESSAGE
 
 
+# Exempt: the SDK's operations this product lacks (POST .../writekey, ...) must read a JSON
+# 404, not Django's CSRF page; there is nothing behind this view to protect.
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return JsonResponse(
         {"errors": [{"type": "NotFound", "message": NOT_FOUND_MESSAGE}]}, status=404
