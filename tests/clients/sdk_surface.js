@@ -7,7 +7,7 @@ const { problemsOf } = require('./sdk_types.js');
 
 const apis = PublicAPI.configureApis(process.env.TOKEN);
 for (const api of Object.values(apis)) api.basePath = process.env.BASE_URL;
-const { sources, destinations, functions, auditTrail } = apis;
+const { sources, destinations, functions, auditTrail, catalog } = apis;
 
 const calls = [];
 const values = {};
@@ -65,6 +65,14 @@ async function main() {
         functions.getFunctionVersion(destId, first.id));
     await call('restoreFunctionVersion', 'RestoreFunctionVersion200Response',
         functions.restoreFunctionVersion(destId, { versionId: first.id }));
+
+    const destinationsCatalog = await call('getDestinationsCatalog', 'GetDestinationsCatalog200Response',
+        catalog.getDestinationsCatalog(page));
+    values.catalogIds = destinationsCatalog.destinationsCatalog.map((entry) => entry.id);
+    await call('getDestinationMetadata', 'GetDestinationMetadata200Response',
+        catalog.getDestinationMetadata(dest.function.catalogId));
+    await call('getSourcesCatalog', 'GetSourcesCatalog200Response', catalog.getSourcesCatalog(page));
+    await call('getSourceMetadata', 'GetSourceMetadata200Response', catalog.getSourceMetadata('http-api'));
 
     const hook = await call('createDestination(webhook)', 'CreateDestination200Response',
         destinations.createDestination({ sourceId, metadataId: 'webhook', name: 'Hook',

@@ -64,7 +64,7 @@ def test_public_api_sdk_runs_its_surface_unchanged(
     )
     failed = [c for c in out["calls"] if c["problems"] or not 200 <= (c["status"] or 0) < 300]
     assert failed == []
-    assert len(out["calls"]) == 30
+    assert len(out["calls"]) == 34
     values = out["values"]
     source = values["source"]
     assert (source["slug"], source["metadata"]["id"]) == ("sdk-app", "IqDTy1TpoU")
@@ -78,6 +78,7 @@ def test_public_api_sdk_runs_its_surface_unchanged(
     assert [o["name"] for o in metadata["options"]] == ["apiKey"]
     assert values["functionDestinationSettings"] == {"apiKey": "••••••••••6789"}
     assert values["webhookMetadata"]["id"] == "webhook"
+    assert values["catalogIds"] == ["webhook", metadata["id"]]
     assert values["deployedVersions"] and all(
         isinstance(d, str) for d in values["deployedVersions"]
     )

@@ -5,6 +5,12 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from delivery.api.catalog import (
+    DestinationMetadataView,
+    DestinationsCatalogView,
+    SourceMetadataView,
+    SourcesCatalogView,
+)
 from delivery.api.deliveries import (
     DeliveryMetricsView,
     EventDeliveryListView,
@@ -54,5 +60,9 @@ urlpatterns = [
     ),
     path("destinations/<str:destinationId>/delivery-metrics", DeliveryMetricsView.as_view()),
     path("audit-events", AuditEventListView.as_view()),
+    path("catalog/destinations", DestinationsCatalogView.as_view()),
+    path("catalog/destinations/<str:destinationMetadataId>", DestinationMetadataView.as_view()),
+    path("catalog/sources", SourcesCatalogView.as_view()),
+    path("catalog/sources/<str:sourceMetadataId>", SourceMetadataView.as_view()),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]
