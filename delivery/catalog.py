@@ -8,6 +8,7 @@ from typing import Any
 from django.templatetags.static import static
 from django.utils.text import slugify
 
+from delivery.models import DestinationKind
 from functions.models import FunctionClass
 
 WEBHOOK = "webhook"
@@ -80,6 +81,7 @@ def _destination_entry(**fields: Any) -> dict[str, Any]:
 def webhook_metadata() -> dict[str, Any]:
     return _destination_entry(
         id=WEBHOOK,
+        kind=DestinationKind.WEBHOOK,
         name="Webhook",
         slug=WEBHOOK,
         description="POSTs every event as JSON to a URL of yours, with the headers you set.",
@@ -96,6 +98,7 @@ def function_metadata(function: FunctionClass) -> dict[str, Any]:
     """A destination function's own catalog entry; its settings are the entry's options."""
     return _destination_entry(
         id=function.id,
+        kind=DestinationKind.FUNCTION,
         name=function.display_name,
         slug=slugify(function.display_name) or function.id.lower(),
         description=function.description,

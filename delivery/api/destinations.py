@@ -77,8 +77,8 @@ class DestinationSerializer(serializers.Serializer):
     def get_metadata(self, destination: Destination) -> dict[str, Any]:
         instance = destination.function_instance
         if instance is None:
-            return {**webhook_metadata(), "kind": DestinationKind.WEBHOOK}
-        return {**function_metadata(instance.function), "kind": DestinationKind.FUNCTION}
+            return webhook_metadata()
+        return function_metadata(instance.function)
 
     def get_settings(self, destination: Destination) -> dict[str, Any]:
         if destination.function_instance is not None:
