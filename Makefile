@@ -27,7 +27,20 @@ $(EDITOR): frontend/editor/package.json frontend/editor/package-lock.json $(wild
 	npm ci --no-audit --no-fund --prefix frontend/editor
 	npm run build --prefix frontend/editor
 
-install: $(STAMP) $(BUNDLE) $(CHARTS) $(EDITOR)
+
+# The official clients the end-to-end tests drive (tests/delivery/test_real_clients.py),
+# pinned by tests/clients/package-lock.json.
+CLIENTS := tests/clients
+CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
+.PHONY: clients
+
+$(CLIENTS_STAMP): $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	npm ci --no-audit --no-fund --prefix $(CLIENTS)
+	touch $(CLIENTS_STAMP)
+
+clients: $(CLIENTS_STAMP)
+
+install: $(STAMP) $(BUNDLE) $(CHARTS) $(EDITOR) $(CLIENTS_STAMP)
 
 run: install
 	bash scripts/run.sh

@@ -10,6 +10,11 @@ class Source(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=new_id, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="sources")
     name = models.CharField(max_length=200)
+    # The Public API's handle (unique in the workspace) and catalog id (delivery.catalog).
+    slug = models.SlugField(max_length=100, blank=True)
+    metadata_id = models.CharField(max_length=64, default="http-api")
+    # Kept as given and answered back: no source kind here has settings of its own.
+    settings = models.JSONField(default=dict, blank=True)
     write_key = models.CharField(max_length=64, unique=True, default=new_write_key)
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

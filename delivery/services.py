@@ -5,7 +5,9 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 
+from delivery.catalog import HTTP_API
 from delivery.models import Destination, DestinationKind, Source
+from delivery.source_slugs import slug_checked, slug_for_name
 from functions.crypto import decrypt_value, encrypt_value
 from functions.instances import build_instance, instance_snapshot, store_instance_settings
 from functions.models import FunctionClass, ResourceType
@@ -55,31 +57,63 @@ def audit_destination(
     )
 
 
+def _check_settings(settings: Any) -> dict[str, Any]:
+    if not isinstance(settings, dict):
+        raise InvalidInput("settings must be an object", field="settings")
+    return settings
+
+
 @transaction.atomic
-def source_create(*, workspace: Workspace, actor: Actor, name: str, enabled: bool = True) -> Source:
+def source_create(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    name: str = "",
+    slug: str = "",
+    metadata_id: str = HTTP_API,
+    settings: dict[str, Any] | None = None,
+    enabled: bool = True,
+) -> Source:
+    """A source named `name`, or `slug` (the Public API's createSource sends no name)."""
+    if not name and not slug:
+        raise InvalidInput("a name or a slug is required", field="name")
     source = Source.objects.create(
-        workspace=workspace, name=_check_name(name), enabled=_check_bool(enabled, "enabled")
+        workspace=workspace,
+        name=_check_name(name or slug),
+        slug=slug_checked(workspace, slug) if slug else slug_for_name(workspace, name),
+        metadata_id=metadata_id or HTTP_API,
+        settings=_check_settings(settings or {}),
+        enabled=_check_bool(enabled, "enabled"),
     )
     _audit_source(source, actor, "Source Created")
     return source
 
 
+def _source_state(source: Source) -> dict[str, Any]:
+    return {"name": source.name, "slug": source.slug, "enabled": source.enabled}
+
+
 @transaction.atomic
 def source_update(
-    *, source: Source, actor: Actor, name: str | None = None, enabled: bool | None = None
+    *,
+    source: Source,
+    actor: Actor,
+    name: str | None = None,
+    enabled: bool | None = None,
+    slug: str | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Source:
-    before = {"name": source.name, "enabled": source.enabled}
+    before = _source_state(source)
     if name is not None:
         source.name = _check_name(name)
     if enabled is not None:
         source.enabled = _check_bool(enabled, "enabled")
+    if slug is not None:
+        source.slug = slug_checked(source.workspace, slug, exclude=source.pk)
+    if settings is not None:
+        source.settings = _check_settings(settings)
     source.save()
-    _audit_source(
-        source,
-        actor,
-        "Source Updated",
-        diff_fields(before, {"name": source.name, "enabled": source.enabled}),
-    )
+    _audit_source(source, actor, "Source Updated", diff_fields(before, _source_state(source)))
     return source
 
 

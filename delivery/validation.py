@@ -3,7 +3,9 @@
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+from delivery.tracking.clock import timestamps_corrected
 
 EVENT_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 MAX_EVENT_BYTES = 32 * 1024
@@ -36,8 +38,15 @@ def _check_event(event: Any, where: str) -> None:
     message_id = event.get("messageId")
     if message_id is not None and not (isinstance(message_id, str) and 0 < len(message_id) <= 200):
         raise InvalidEvent(f"{where}.messageId must be a string of at most 200 characters")
-    if len(json.dumps(event, separators=(",", ":"))) > MAX_EVENT_BYTES:
+    if event_size(event) > MAX_EVENT_BYTES:
         raise InvalidEvent(f"{where} is larger than 32 KB")
+
+
+def event_size(event: dict[str, Any]) -> int:
+    """UTF-8 bytes of the event's compact JSON, what the tracking libraries measure (not
+    JSON with non-ASCII escaped, where CJK text counts double and emoji triple)."""
+    text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _present(value: Any) -> bool:
@@ -46,32 +55,50 @@ def _present(value: Any) -> bool:
     )
 
 
-def _stamp(event: dict[str, Any], received_at: str) -> dict[str, Any]:
+def _stamp(event: dict[str, Any], received_at: datetime, sent_at: Any) -> dict[str, Any]:
     event.pop("writeKey", None)
     if not event.get("messageId"):
         event["messageId"] = f"api-{uuid.uuid4()}"
-    event.setdefault("timestamp", received_at)
-    event["receivedAt"] = received_at
+    timestamps_corrected(event, sent_at=sent_at, received_at=received_at)
+    event["receivedAt"] = received_at.isoformat().replace("+00:00", "Z")
     return event
 
 
-def events_from_body(body: Any, *, kind: str, received_at: datetime) -> list[dict[str, Any]]:
-    """The events of one tracking API request, validated and stamped, or InvalidEvent."""
+class Refusal(NamedTuple):
+    position: int
+    message: str
+
+
+class TrackedEvents(NamedTuple):
+    events: list[dict[str, Any]]
+    # Events of a batch refused one by one (too large, invalid): the others are accepted.
+    refused: list[Refusal]
+
+
+def events_from_body(body: Any, *, kind: str, received_at: datetime) -> TrackedEvents:
+    """The events of one tracking API request, validated and stamped, or InvalidEvent when
+    the request itself, or every event of it, is unusable."""
     if not isinstance(body, dict):
         raise InvalidEvent("the body must be a JSON object")
-    stamp = received_at.isoformat().replace("+00:00", "Z")
+    sent_at = body.get("sentAt")
     if kind != "batch":
         event = dict(body, type=kind)
         _check_event(event, "the event")
-        return [_stamp(event, stamp)]
+        return TrackedEvents([_stamp(event, received_at, sent_at)], [])
     items = body.get("batch")
     if not isinstance(items, list) or not items:
         raise InvalidEvent("batch must be a non-empty list of events")
-    events = []
+    events, refused = [], []
     for index, item in enumerate(items):
         if isinstance(item, dict):
             defaults = {k: body[k] for k in _BATCH_DEFAULTS if isinstance(body.get(k), dict)}
             item = {**defaults, **item}
-        _check_event(item, f"batch[{index}]")
-        events.append(_stamp(item, stamp))
-    return events
+        try:
+            _check_event(item, f"batch[{index}]")
+        except InvalidEvent as error:
+            refused.append(Refusal(index, str(error)))
+            continue
+        events.append(_stamp(item, received_at, sent_at))
+    if not events:
+        raise InvalidEvent(refused[0].message)
+    return TrackedEvents(events, refused)

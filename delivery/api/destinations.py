@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from delivery import services
 from delivery.api.queries import destination_by_id, destinations_list, source_by_id
+from delivery.catalog import WEBHOOK, function_metadata, webhook_metadata
 from delivery.models import Destination, DestinationKind, Source
 from functions.api.queries import function_by_api_id
 from functions.instances import instance_settings_masked
@@ -23,14 +24,32 @@ from workspace.errors import InvalidInput, NotFound
 from workspace.permissions import Action, require
 
 TAGS = ["Destinations"]
-WEBHOOK = "webhook"
+
 DESTINATION_ID = OpenApiParameter("destinationId", str, OpenApiParameter.PATH)
 
 
 class DestinationMetadataSerializer(serializers.Serializer):
+    """The catalog entry (DestinationMetadataV1 of the Public API SDK), plus `kind`."""
+
     id = serializers.CharField(help_text='"webhook", or the destination function\'s catalogId.')
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=DestinationKind.values)
+    description = serializers.CharField()
+    slug = serializers.CharField()
+    logos = serializers.DictField(help_text="A function's logo URL, or this server's icon.")
+    options = serializers.ListField(
+        child=serializers.DictField(), help_text="The settings a destination of it takes."
+    )
+    status = serializers.CharField()
+    previousNames = serializers.ListField(child=serializers.CharField())
+    categories = serializers.ListField(child=serializers.CharField())
+    website = serializers.CharField()
+    components = serializers.ListField(child=serializers.DictField())
+    supportedFeatures = serializers.DictField()
+    supportedMethods = serializers.DictField()
+    supportedPlatforms = serializers.DictField()
+    actions = serializers.ListField(child=serializers.DictField())
+    presets = serializers.ListField(child=serializers.DictField())
 
 
 class DestinationSerializer(serializers.Serializer):
@@ -58,12 +77,8 @@ class DestinationSerializer(serializers.Serializer):
     def get_metadata(self, destination: Destination) -> dict[str, Any]:
         instance = destination.function_instance
         if instance is None:
-            return {"id": WEBHOOK, "name": "Webhook", "kind": DestinationKind.WEBHOOK}
-        return {
-            "id": instance.function_id,
-            "name": instance.function.display_name,
-            "kind": DestinationKind.FUNCTION,
-        }
+            return webhook_metadata()
+        return function_metadata(instance.function)
 
     def get_settings(self, destination: Destination) -> dict[str, Any]:
         if destination.function_instance is not None:

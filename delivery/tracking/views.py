@@ -13,14 +13,18 @@ from django.views.decorators.http import require_POST
 
 from delivery.models import Source
 from delivery.outbox import BrokerUnavailable, events_accept
-from delivery.validation import MAX_REQUEST_BYTES, InvalidEvent, events_from_body
+from delivery.tracking.decoding import UndecodableBody, body_decoded
+from delivery.validation import MAX_REQUEST_BYTES, InvalidEvent, Refusal, events_from_body
 from workspace.operations.metrics import events_counted
 
 logger = logging.getLogger(__name__)
 
 
 def _error(status: int, kind: str, message: str) -> JsonResponse:
-    return JsonResponse({"errors": [{"type": kind, "message": message}]}, status=status)
+    # `code` and `message` are what analytics-python reads from an error (it logs them and
+    # raises APIError); `errors` is the envelope of the rest of this API.
+    body = {"code": kind, "message": message, "errors": [{"type": kind, "message": message}]}
+    return JsonResponse(body, status=status)
 
 
 def _basic_username(request: HttpRequest) -> str | None:
@@ -47,6 +51,13 @@ def _parse(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
     if len(raw) > MAX_REQUEST_BYTES:
         return None, _error(413, "payload-too-large", "the request is larger than 500 KB")
     try:
+        raw = body_decoded(
+            raw, request.headers.get("Content-Encoding", ""), limit=MAX_REQUEST_BYTES
+        )
+    except UndecodableBody as error:
+        kinds = {413: "payload-too-large", 415: "unsupported-encoding"}
+        return None, _error(error.status, kinds.get(error.status, "bad-request"), str(error))
+    try:
         return json.loads(raw), None
     except (ValueError, UnicodeDecodeError) as error:
         return None, _error(400, "bad-request", f"malformed JSON: {error}")
@@ -63,14 +74,25 @@ def track_call(request: HttpRequest, kind: str) -> JsonResponse:
         return _error(401, "unauthorized", "a valid write key is required (HTTP Basic username)")
     received_at = timezone.now()
     try:
-        events = events_from_body(body, kind=kind, received_at=received_at)
+        tracked = events_from_body(body, kind=kind, received_at=received_at)
     except InvalidEvent as error:
         events_counted(refused=1)
         return _error(400, "bad-request", str(error))
     try:
-        events_accept(source=source, events=events, received_at=received_at)
+        events_accept(source=source, events=tracked.events, received_at=received_at)
     except BrokerUnavailable as error:
-        logger.warning("tracking API refused %d events: broker unavailable: %s", len(events), error)
+        logger.warning(
+            "tracking API refused %d events: broker unavailable: %s", len(tracked.events), error
+        )
         return _error(503, "unavailable", "events cannot be accepted right now; retry later")
-    events_counted(accepted=len(events))
-    return JsonResponse({"success": True})
+    events_counted(accepted=len(tracked.events), refused=len(tracked.refused))
+    return _accepted(tracked.refused)
+
+
+def _accepted(refused: list[Refusal]) -> JsonResponse:
+    if not refused:
+        return JsonResponse({"success": True})
+    logger.info("tracking API refused %d events of a batch: %s", len(refused), refused[0].message)
+    return JsonResponse(
+        {"success": True, "refused": [{"index": r.position, "message": r.message} for r in refused]}
+    )

@@ -34,8 +34,17 @@ FUNCTION_ID = OpenApiParameter(
 )
 
 
+# Function types of the Public API this product has none of. Listing them is no error (the
+# SDK offers them, and scripts that export every type loop over them): the list is empty.
+ABSENT_RESOURCE_TYPES = ["SOURCE", "INSERT_SOURCE", "INSERT_TRANSFORMATION"]
+
+
 class FunctionListQuerySerializer(serializers.Serializer):
-    resourceType = serializers.ChoiceField(choices=RESOURCE_TYPES)
+    resourceType = serializers.ChoiceField(
+        choices=[*RESOURCE_TYPES, *ABSENT_RESOURCE_TYPES],
+        help_text="SOURCE, INSERT_SOURCE and INSERT_TRANSFORMATION list nothing: this product "
+        "has no such functions.",
+    )
 
 
 class FunctionApiView(ApiView):

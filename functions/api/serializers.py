@@ -151,8 +151,16 @@ class VersionSerializer(serializers.Serializer):
     def get_deployedAt(self, version: FunctionVersion) -> str | None:
         if version.id not in self.context.get("deployed", set()):
             return None
-        deployed_at = version.function.deployed_at
-        return deployed_at.isoformat() if deployed_at else None
+        deployed_at = version.function.deployed_at or version.created_at
+        return serializers.DateTimeField().to_representation(deployed_at)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The SDK types deployedAt as an optional string: a version never deployed has none,
+        # rather than a null the SDK's type does not allow.
+        if data.get("deployedAt") is None:
+            data.pop("deployedAt", None)
+        return data
 
 
 class VersionListOutputSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from delivery.services import webhook_headers
 from functions.instances import instance_settings_decrypted
 from tests.api_client import api_for, audit_count, error_of
 from tests.factories import WorkspaceFactory, function_factory, source_factory
-from workspace.models import AuditEvent
+from workspace.models import ApiToken, AuditEvent
 
 SECRET = [
     {
@@ -38,17 +38,60 @@ def test_source_crud_answers_write_key(api):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({}, "name"),
+        ({}, "slug"),
         ({"name": ""}, "name"),
         ({"name": "x" * 201}, "name"),
         ({"name": "a", "enabled": 1}, "enabled"),
-        ({"name": "a", "slug": "a"}, "slug"),
+        ({"name": "a", "slug": "Not a slug"}, "slug"),
+        ({"slug": "a", "settings": []}, "settings"),
+        ({"slug": "a", "labels": []}, "labels"),
     ],
 )
 def test_source_bad_input(api, body, field):
     response = api.post("sources", body)
     assert response.status_code == 422 and error_of(response)["field"] == field
     assert not Source.objects.exists()
+
+
+def test_source_created_as_the_sdk_sends_it_answers_sdk_fields(api):
+    body = {"slug": "my-app", "enabled": True, "metadataId": "IqDTy1TpoU", "settings": {"a": 1}}
+    created = api.post("sources", body).json()["data"]["source"]
+    source = Source.objects.get()
+    assert (created["slug"], created["name"], created["settings"]) == ("my-app", "my-app", {"a": 1})
+    assert created["writeKeys"] == [source.write_key]
+    assert created["labels"] == []
+    assert created["metadata"]["id"] == "IqDTy1TpoU"
+    assert created["metadata"]["logos"]["default"]
+    got = api.get(f"sources/{source.id}").json()["data"]
+    assert got["trackingPlanId"] is None
+    assert got["source"]["writeKeys"] == [source.write_key]
+    again = api.post("sources", body)
+    assert again.status_code == 422 and error_of(again)["field"] == "slug"
+
+
+def test_source_slug_is_made_from_the_name_and_unique(api):
+    first = api.post("sources", {"name": "My Web"}).json()["data"]["source"]
+    second = api.post("sources", {"name": "My Web"}).json()["data"]["source"]
+    assert (first["slug"], second["slug"]) == ("my-web", "my-web-2")
+    path = f"sources/{second['id']}"
+    assert api.patch(path, {"slug": "renamed"}).json()["data"]["source"]["slug"] == "renamed"
+    clash = api.patch(path, {"slug": "my-web"})
+    assert clash.status_code == 422 and error_of(clash)["field"] == "slug"
+
+
+def test_write_keys_are_only_for_those_who_administer_the_source(workspace):
+    from delivery.api.sources import SourceSerializer
+
+    mine, other = source_factory(workspace, name="mine"), source_factory(workspace, name="other")
+    admin = api_for(workspace, "source_admin", objects=[mine])
+    listed = admin.get("sources").json()["data"]["sources"]
+    assert [(s["slug"], s["writeKeys"]) for s in listed] == [("mine", [mine.write_key])]
+    assert admin.get(f"sources/{other.id}").status_code == 403
+    api_for(workspace, "functions_readonly")
+    reader = ApiToken.objects.get(name="functions_readonly token", workspace=workspace)
+    context = {"user": reader.user, "workspace": workspace}
+    assert SourceSerializer(mine, context=context).data["writeKeys"] == []
+    assert SourceSerializer(mine).data["writeKeys"] == []
 
 
 def test_webhook_destination_masks_headers_and_keeps_them(api, workspace):
@@ -87,12 +130,26 @@ def test_webhook_destination_masks_headers_and_keeps_them(api, workspace):
 def test_destination_function_instance_by_catalog_id(api, workspace):
     source = source_factory(workspace)
     fn = function_factory(workspace, resource_type="DESTINATION", settings_schema=SECRET)
+    fn.logo_url = "https://cdn.example.com/logo.png"
+    fn.save()
     response = api.post(
         "destinations",
         {"sourceId": source.id, "metadataId": fn.id, "settings": {"token": "tok_0123456789"}},
     )
     destination = response.json()["data"]["destination"]
-    assert destination["metadata"] == {"id": fn.id, "name": fn.display_name, "kind": "function"}
+    metadata = destination["metadata"]
+    assert (metadata["id"], metadata["name"], metadata["kind"]) == (
+        fn.id,
+        fn.display_name,
+        "function",
+    )
+    # The function's own catalog entry: its logo, its settings as the entry's options.
+    assert metadata["logos"]["default"] == "https://cdn.example.com/logo.png"
+    assert [(o["name"], o["type"], o["required"]) for o in metadata["options"]] == [
+        ("token", "string", True)
+    ]
+    assert metadata["supportedMethods"]["track"] is True
+    assert metadata["previousNames"] == [] and metadata["status"] == "PUBLIC"
     assert destination["settings"] == {"token": "••••••••••6789"}
     assert destination["functionInstanceId"]
     patch = api.patch(

@@ -89,6 +89,25 @@ def test_list_filters_by_resource_type(api, workspace):
     assert "code" not in items[0]
 
 
+@pytest.mark.parametrize("kind", ["SOURCE", "INSERT_SOURCE"])
+def test_list_of_a_kind_this_product_lacks_is_empty(api, workspace, kind):
+    function_factory(workspace, resource_type="DESTINATION", display_name="dst")
+    data = api.get("functions", resourceType=kind).json()["data"]
+    assert data["functions"] == [] and data["pagination"]["totalEntries"] == 0
+    assert api.get("functions", resourceType="BOGUS").status_code == 422
+
+
+def test_versions_deployed_at_is_a_string_or_absent(api, workspace):
+    function = function_factory(workspace)
+    _instance(workspace, function)
+    function_update(function=function, actor=SYSTEM, code=CODE + "// two")
+    api.post(f"functions/{function.api_id}/deploy")
+    versions = api.get(f"functions/{function.api_id}/versions").json()["data"]["versions"]
+    deployed = [v for v in versions if v["isDeployed"]]
+    assert len(deployed) == 1 and isinstance(deployed[0]["deployedAt"], str)
+    assert all("deployedAt" not in v for v in versions if not v["isDeployed"])
+
+
 def test_get_accepts_prefixed_and_catalog_ids(api, workspace):
     function = function_factory(workspace)
     for ident in (function.api_id, function.id):

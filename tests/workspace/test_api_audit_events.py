@@ -24,6 +24,7 @@ def test_audit_events_newest_first_with_shape(api, workspace):
         "resourceName",
     }
     assert events[0]["type"] == "Source Created" and events[0]["actor"] == "token:owner token"
+    assert events[0]["actorEmail"] == ""  # a string, as the SDK types it; tokens have no email
 
 
 def test_audit_events_filters(api, workspace):

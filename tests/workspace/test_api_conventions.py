@@ -106,6 +106,23 @@ def test_unknown_route_is_404_envelope(api):
     assert error_of(response) == {"type": "NotFound", "message": "Resource not found"}
 
 
+def test_sdk_operation_not_covered_is_a_404_envelope_even_for_post(api, raw_token_client):
+    # e.g. the SDK's createWriteKeyForSource: a JSON 404 it reads, not a CSRF page.
+    response = raw_token_client.post("/api/sources/abc/writekey", content_type="application/json")
+    assert response.status_code == 404
+    assert error_of(response) == {"type": "NotFound", "message": "Resource not found"}
+
+
+@pytest.fixture
+def raw_token_client(workspace):
+    from django.test import Client
+
+    from workspace.services import api_token_create
+
+    _, raw = api_token_create(workspace=workspace, name="csrf", role="owner", actor=SYSTEM)
+    return Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
 def test_unsupported_method_is_405_with_allow(api):
     response = api.client.put("/api/functions", data="{}", content_type="application/json")
     assert response.status_code == 405

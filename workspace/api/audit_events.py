@@ -38,9 +38,10 @@ class AuditEventSerializer(serializers.Serializer):
     resourceName = serializers.CharField(source="resource_name")
     diff = serializers.JSONField(help_text="What changed; secret values are redacted.")
 
-    def get_actorEmail(self, event: AuditEvent) -> str | None:
+    def get_actorEmail(self, event: AuditEvent) -> str:
+        # A string, as the SDK types it: empty for API tokens and system actions (no email).
         user = event.actor_user
-        return (user.email or None) if user is not None else None
+        return (user.email or "") if user is not None else ""
 
 
 class AuditEventListSerializer(serializers.Serializer):

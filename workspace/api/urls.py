@@ -2,8 +2,15 @@
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from delivery.api.catalog import (
+    DestinationMetadataView,
+    DestinationsCatalogView,
+    SourceMetadataView,
+    SourcesCatalogView,
+)
 from delivery.api.deliveries import (
     DeliveryMetricsView,
     EventDeliveryListView,
@@ -20,6 +27,9 @@ from workspace.api.audit_events import AuditEventListView
 from workspace.api.errors import NOT_FOUND_MESSAGE
 
 
+# Exempt: the SDK's operations this product lacks (POST .../writekey, ...) must read a JSON
+# 404, not Django's CSRF page; there is nothing behind this view to protect.
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return JsonResponse(
         {"errors": [{"type": "NotFound", "message": NOT_FOUND_MESSAGE}]}, status=404
@@ -52,5 +62,9 @@ urlpatterns = [
     path("destinations/<str:destinationId>/delivery-metrics", DeliveryMetricsView.as_view()),
     path("audit-events", AuditEventListView.as_view()),
     path("connection-health", ConnectionHealthView.as_view()),
+    path("catalog/destinations", DestinationsCatalogView.as_view()),
+    path("catalog/destinations/<str:destinationMetadataId>", DestinationMetadataView.as_view()),
+    path("catalog/sources", SourcesCatalogView.as_view()),
+    path("catalog/sources/<str:sourceMetadataId>", SourceMetadataView.as_view()),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]
