@@ -1,6 +1,7 @@
 """Settings of the test run: the project's settings with a fixed test-only key (DEBUG is off
-there, where a missing DJANGO_SECRET_KEY refuses to start) and plain static storage (the
-manifest storage needs `collectstatic` before any page renders)."""
+there, where a missing DJANGO_SECRET_KEY refuses to start), and static files served by
+WhiteNoise from the source folders with plain storage (the manifest storage needs
+`collectstatic` first; tests/workspace/test_static.py checks that path on a real server)."""
 
 import os
 
@@ -12,3 +13,5 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
