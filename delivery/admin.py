@@ -35,6 +35,7 @@ from delivery.services import (
     source_update,
     webhook_headers,
 )
+from delivery.url_masking import masked_url
 from functions.admin_access import WorkspaceScopedAdmin, actor_of, is_member
 from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
@@ -188,6 +189,12 @@ class DestinationForm(forms.ModelForm):
         model = Destination
         fields = ["source", "name", "kind", "enabled", "webhook_url", "max_attempts"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Shown masked like a secret; posting the masked URL back keeps the stored one.
+        if self.instance.pk and self.instance.webhook_url:
+            self.initial["webhook_url"] = masked_url(self.instance.webhook_url)
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -266,7 +273,8 @@ class DestinationAdmin(WorkspaceScopedAdmin):
         "deliveries",
     )
     list_filter = ("kind", "enabled", "workspace")
-    search_fields = ("name", "id", "webhook_url")
+    # Not the webhook URL: a search by its text would reveal a token one character at a time.
+    search_fields = ("name", "id")
     list_select_related = ("source", "function_instance__function")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
@@ -310,7 +318,7 @@ class DestinationAdmin(WorkspaceScopedAdmin):
     @admin.display(description="target")
     def target(self, destination: Destination) -> str:
         if destination.kind == DestinationKind.WEBHOOK:
-            return destination.webhook_url
+            return masked_url(destination.webhook_url)
         instance = destination.function_instance
         return f"function {instance.function}" if instance else "-"
 

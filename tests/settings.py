@@ -7,11 +7,11 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-any-server")
 
-from workspace.settings import *  # noqa: E402, F403
+from workspace.settings import *  # noqa: F403
 
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]  # nothing collected; no warning about it
 WHITENOISE_USE_FINDERS = True

@@ -140,9 +140,7 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
 CSRF_TRUSTED_ORIGINS = [
-    origin.strip()
-    for origin in env_str("DJANGO_CSRF_TRUSTED_ORIGINS").split(",")
-    if origin.strip()
+    origin.strip() for origin in env_str("DJANGO_CSRF_TRUSTED_ORIGINS").split(",") if origin.strip()
 ]
 # django-axes: this many failed logins for one username from one address lock that pair
 # out for AXES_LOCKOUT_MINUTES; a success before the limit starts the count again.
