@@ -33,7 +33,8 @@ def editor(live_server, page, workspace):
     page.fill("#id_username", "editor@acme.test")
     page.fill("#id_password", "pw-for-tests")
     page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    # Members land on their workspace's console catalog.
+    page.wait_for_url(f"{live_server.url}/admin/w/{workspace.slug}/catalog/")
     page.goto(f"{live_server.url}/admin/functions/functionclass/{function.pk}/change/")
     return function, instance
 
