@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from workspace.ids import new_id, new_write_key
@@ -174,3 +175,65 @@ class DestinationFilter(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class HealthState(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    DEGRADED = "degraded", "Degraded"
+    FAILING = "failing", "Failing"
+
+
+class ConnectionHealth(models.Model):
+    """The health of one connection (a destination with its insert function, or a destination
+    function), re-evaluated by beat from the ledger of the last minutes (`delivery.health`)."""
+
+    destination = models.OneToOneField(
+        Destination, on_delete=models.CASCADE, primary_key=True, related_name="health"
+    )
+    state = models.CharField(max_length=16, choices=HealthState.choices, default="healthy")
+    since = models.DateTimeField()
+    error_rate = models.FloatField(null=True, blank=True)
+    events = models.PositiveIntegerField(default=0)
+    top_error = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField()
+    # Opt-in: disable the connection once it has been failing this long (minutes).
+    auto_disable_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.destination_id}: {self.state}"
+
+
+class HealthAlert(models.Model):
+    """One notice per state change of a connection, shown in the console and sent out."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
+    from_state = models.CharField(max_length=16)
+    to_state = models.CharField(max_length=16)
+    message = models.TextField()
+    auto_disabled = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.destination_id}: {self.from_state} → {self.to_state}"
+
+
+class AlertSubscription(models.Model):
+    """A person who wants the alerts of every connection a function runs in."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    function = models.ForeignKey(
+        "functions.FunctionClass", on_delete=models.CASCADE, related_name="alert_subscriptions"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "function"], name="uniq_alert_subscription")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.function_id}"

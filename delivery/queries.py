@@ -3,8 +3,8 @@
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDay, TruncHour, TruncMinute
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr, TruncDay, TruncHour, TruncMinute
 
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 
@@ -17,16 +17,39 @@ class MetricRow(TypedDict):
     count: int
 
 
+# Outcomes that are not failures: the error rate counts every other final status.
+NOT_ERRORS = {
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.FILTERED,
+    DeliveryStatus.FILTERED_BY_DESTINATION_FILTER,
+    DeliveryStatus.DROPPED,
+    DeliveryStatus.RETRYING,
+}
+
+
 def event_deliveries(
     *,
     destination: Destination,
     status: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    error_type: str = "",
+    error_message: str = "",
+    event_type: str = "",
+    search: str = "",
 ) -> "QuerySet[EventDelivery]":
+    """A destination's deliveries, newest first; `search` matches a messageId or a userId."""
     rows = EventDelivery.objects.filter(destination=destination)
     if status:
         rows = rows.filter(status=status)
+    if error_type:
+        rows = rows.filter(error_type=error_type)
+    if error_message:
+        rows = rows.filter(error_message__startswith=error_message)
+    if event_type:
+        rows = rows.filter(event_type=event_type)
+    if search:
+        rows = rows.filter(Q(message_id=search) | Q(event__userId=search))
     if start:
         rows = rows.filter(received_at__gte=start)
     if end:
@@ -49,6 +72,41 @@ def delivery_metrics(
         .order_by("bucket", "status")
     )
     return [MetricRow(time=row["bucket"], status=row["status"], count=row["count"]) for row in rows]
+
+
+class FailureRow(TypedDict):
+    status: str
+    error_type: str
+    message: str
+    count: int
+
+
+def failure_breakdown(
+    *, destination: Destination, start: datetime, end: datetime, limit: int = 10
+) -> list[FailureRow]:
+    """The most frequent (status, error type, message) of the window's failures."""
+    rows = (
+        EventDelivery.objects.filter(
+            destination=destination, received_at__gte=start, received_at__lt=end
+        )
+        .exclude(status__in=NOT_ERRORS)
+        .annotate(message=Substr("error_message", 1, 120))
+        .values("status", "error_type", "message")
+        .annotate(count=Count("id"))
+        .order_by("-count", "status")[:limit]
+    )
+    return [
+        FailureRow(
+            status=r["status"], error_type=r["error_type"], message=r["message"], count=r["count"]
+        )
+        for r in rows
+    ]
+
+
+def error_rate(totals: dict[str, int]) -> float | None:
+    final = sum(n for status, n in totals.items() if status != DeliveryStatus.RETRYING)
+    errors = sum(n for status, n in totals.items() if status not in NOT_ERRORS)
+    return errors / final if final else None
 
 
 def status_totals(metrics: list[MetricRow]) -> dict[str, int]:

@@ -19,6 +19,7 @@ from functions.runtime.fetch import FetchSession
 from functions.runtime.invocation import Job, Progress, invoke
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
+from workspace.operations.metrics import run_observed
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,11 @@ async def execute(request: RunRequest) -> RunResult:
     started = time.perf_counter()
     config = load_config()
     result = await _run(request, config)
-    result.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    elapsed = time.perf_counter() - started
+    result.duration_ms = round(elapsed * 1000, 3)
+    run_observed(
+        seconds=elapsed, statuses=[r.status for r in result.results], contexts=len(warm_contexts)
+    )
     return redact_run(result, request.sensitive_values)
 
 
