@@ -59,7 +59,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 worker: install
-	$(VENV)/bin/celery -A workspace worker -B -l info --concurrency 2
+	. scripts/secret_key.sh && $(VENV)/bin/celery -A workspace worker -B -l info --concurrency 2
 
 clean:
 	rm -rf $(VENV) $(JS)/node_modules $(JS)/dist frontend/*/node_modules static/console/dist var

@@ -35,6 +35,7 @@ from delivery.services import (
     source_update,
     webhook_headers,
 )
+from delivery.url_masking import masked_url
 from functions.admin_access import (
     WORKSPACE_FILTER,
     OperatorAdmin,
@@ -214,6 +215,9 @@ class DestinationForm(forms.ModelForm):
             insert.queryset = FunctionClass.objects.filter(
                 workspace=self.instance.workspace, resource_type=ResourceType.INSERT_DESTINATION
             )
+        # Shown masked like a secret; posting the masked URL back keeps the stored one.
+        if self.instance.pk and self.instance.webhook_url:
+            self.initial["webhook_url"] = masked_url(self.instance.webhook_url)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -304,7 +308,8 @@ class DestinationAdmin(OperatorAdmin):
         "deliveries",
     )
     list_filter = ("kind", "enabled", WORKSPACE_FILTER)
-    search_fields = ("name", "id", "webhook_url")
+    # Not the webhook URL: a search by its text would reveal a token one character at a time.
+    search_fields = ("name", "id")
     list_select_related = ("source", "function_instance__function")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
@@ -348,7 +353,7 @@ class DestinationAdmin(OperatorAdmin):
     @admin.display(description="target")
     def target(self, destination: Destination) -> str:
         if destination.kind == DestinationKind.WEBHOOK:
-            return destination.webhook_url
+            return masked_url(destination.webhook_url)
         instance = destination.function_instance
         return f"function {instance.function}" if instance else "-"
 

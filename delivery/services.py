@@ -8,6 +8,7 @@ from django.db import transaction
 from delivery.catalog import HTTP_API
 from delivery.models import Destination, DestinationKind, Source
 from delivery.source_slugs import slug_checked, slug_for_name
+from delivery.url_masking import masked_url, url_unmasked
 from functions.crypto import decrypt_value, encrypt_value
 from functions.instances import build_instance, instance_snapshot, store_instance_settings
 from functions.models import FunctionClass, ResourceType
@@ -154,12 +155,14 @@ def webhook_headers(destination: Destination) -> dict[str, str]:
 
 
 def _merged_webhook_settings(destination: Destination, settings: Any) -> dict[str, Any]:
-    """Update semantics: an omitted url or headers keeps the stored one, and a masked header
-    value sent back (as the API shows them) keeps the stored value."""
+    """Update semantics: an omitted url or headers keeps the stored one, and a masked URL or
+    header value sent back (as the API shows them) keeps the stored value."""
     if not isinstance(settings, dict):
         raise InvalidInput("settings must be an object", field="settings")
     stored = webhook_headers(destination)
     merged = {"url": destination.webhook_url, "headers": stored, **settings}
+    if isinstance(merged["url"], str):
+        merged["url"] = url_unmasked(merged["url"], destination.webhook_url)
     if isinstance(merged["headers"], dict):
         for name, value in merged["headers"].items():
             if is_masked(value) and name not in stored:
@@ -181,7 +184,7 @@ def destination_snapshot(destination: Destination) -> dict[str, Any]:
         "sourceId": destination.source_id,
     }
     if destination.kind == DestinationKind.WEBHOOK:
-        snapshot["url"] = destination.webhook_url
+        snapshot["url"] = masked_url(destination.webhook_url)
         snapshot["headers"] = dict.fromkeys(webhook_headers(destination), REDACTED)
     elif destination.function_instance is not None:
         snapshot["instance"] = instance_snapshot(destination.function_instance)
@@ -267,6 +270,21 @@ def _check_max_attempts(value: Any) -> int:
     return value
 
 
+def _hide_webhook_changes(
+    diff: dict[str, Any], before: tuple[str, dict[str, str]], destination: Destination
+) -> None:
+    """The URL and the headers may carry credentials: the trail says that they changed,
+    never from what to what (a masked URL would hide a changed token anyway)."""
+    url, headers = before
+    for field, changed in (
+        ("url", url != destination.webhook_url),
+        ("headers", headers != webhook_headers(destination)),
+    ):
+        diff.pop(field, None)
+        if changed:
+            diff[field] = "changed"
+
+
 @transaction.atomic
 def destination_update(
     *,
@@ -278,6 +296,7 @@ def destination_update(
     max_attempts: int | None = None,
 ) -> Destination:
     before = destination_snapshot(destination)
+    before_webhook = (destination.webhook_url, webhook_headers(destination))
     if name is not None:
         destination.name = _check_name(name)
     if enabled is not None:
@@ -294,6 +313,7 @@ def destination_update(
         instance.save()
     destination.save()
     diff = diff_fields(before, destination_snapshot(destination))
+    _hide_webhook_changes(diff, before_webhook, destination)
     action = "Integration Updated"
     if set(diff) == {"enabled"}:
         action = "Integration Enabled" if destination.enabled else "Integration Disabled"

@@ -26,6 +26,7 @@ import pycurl  # type: ignore[import-untyped, unused-ignore]
 from django.conf import settings
 
 from delivery.outcomes import Outcome, error_outcome
+from delivery.url_masking import masked_url
 from functions.runtime.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
 
@@ -96,7 +97,8 @@ class _Sender:
 def _answered(handle: pycurl.Curl) -> Outcome:
     code = int(handle.getinfo(pycurl.RESPONSE_CODE))
     WEBHOOK_SECONDS.labels(f"{code // 100}xx").observe(handle.getinfo(pycurl.TOTAL_TIME))
-    request = {"url": handle.url, "method": "POST", "status": code}
+    # Kept with the delivery, which every member of the workspace reads: masked.
+    request = {"url": masked_url(handle.url), "method": "POST", "status": code}
     if 200 <= code < 300:
         return Outcome("delivered", requests=[request])
     message = f"HTTP {code}: {handle.body.getvalue()[:500].decode(errors='replace')}"
@@ -107,7 +109,7 @@ def _answered(handle: pycurl.Curl) -> Outcome:
 
 def _network_error(handle: pycurl.Curl, message: str) -> Outcome:
     WEBHOOK_SECONDS.labels("network_error").observe(handle.getinfo(pycurl.TOTAL_TIME))
-    request = {"url": handle.url, "method": "POST"}
+    request = {"url": masked_url(handle.url), "method": "POST"}
     return error_outcome("retry", "RetryError", f"network error: {message}", requests=[request])
 
 
@@ -125,7 +127,7 @@ def _pinned(url: str) -> list[str]:
     """libcurl RESOLVE entries pinning the URL's host and port to its checked address."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BlockedAddress(f"only http(s) URLs may be called: {url}")
+        raise BlockedAddress(f"only http(s) URLs may be called: {masked_url(url)}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = asyncio.run(
         resolve(parts.hostname, port, allow_private=settings.FUNCTIONS_ALLOW_PRIVATE_FETCH)

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # `make run`: migrate, seed the demo workspace, serve on 127.0.0.1:8000 with a worker and beat.
+# DEBUG stays off (an error is a plain 500 page); static files are collected and served by
+# WhiteNoise; set DJANGO_DEBUG=1 for tracebacks while developing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+. scripts/secret_key.sh
 # The demo webhook destination posts to this server on 127.0.0.1.
 export FUNCTIONS_ALLOW_PRIVATE_FETCH="${FUNCTIONS_ALLOW_PRIVATE_FETCH:-1}"
 $PY manage.py migrate --noinput
+$PY manage.py collectstatic --noinput -v0
 $PY manage.py seed_demo
 .venv/bin/celery -A workspace worker -B -l warning --concurrency 2 \
   --schedule var/celerybeat-schedule &

@@ -18,6 +18,9 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# A fixed test-only DJANGO_SECRET_KEY and plain static storage (tests/settings.py), also for
+# mypy's Django plugin and `makemigrations --check`.
+export DJANGO_SETTINGS_MODULE=tests.settings
 echo "database: ${DATABASE_URL:-embedded sqlite}  broker: ${REDIS_URL:-embedded filesystem}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

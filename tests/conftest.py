@@ -13,6 +13,7 @@ pytest_plugins = ["tests.api_client"]
 def _fresh_encryption_keys(settings, tmp_path):
     """Each test gets its own development key file, so tests never share key state."""
     settings.FUNCTIONS_DEV_KEY_FILE = tmp_path / "dev-encryption-key"
+    settings.DEMO_RECEIVER_TOKEN_FILE = tmp_path / "demo-receiver-token"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     crypto.reset_keys()
     yield

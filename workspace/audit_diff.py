@@ -78,6 +78,8 @@ def _field_lines(name: str, change: Any) -> list[DiffLine]:
             else:
                 lines.append(DiffLine(key, after=_text(value)))
         return lines
+    if change == "changed":  # a webhook URL or headers (delivery.services)
+        return [DiffLine(name, changed_secret=True)]
     if not _is_change(change):
         return [DiffLine(name, after=_text(change))]
     before, after = change["from"], change["to"]

@@ -1,9 +1,11 @@
 """One settings file; every knob comes from the environment (see README.md)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FUNCTIONS_VAR_DIR", BASE_DIR / "var"))
@@ -26,8 +28,17 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY and DEBUG:
+    # Only a development server (DJANGO_DEBUG=1) may sign sessions with a known value.
+    SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set. Set it to a long random value (e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or use `make run`, "
+        "which generates one in var/secret-key; DJANGO_DEBUG=1 allows a development key."
+    )
 ALLOWED_HOSTS = env_str("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -40,6 +51,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "guardian",
+    "axes",
     "workspace",
     "functions",
     "delivery",
@@ -48,12 +60,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "workspace.operations.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files (admin CSS, console, editor) without DEBUG.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "workspace.urls"
@@ -87,6 +103,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any login of a locked-out username + address before a password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -100,14 +118,47 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed copies made by `collectstatic` (run by `make run`), served by
+    # WhiteNoise with far-future cache headers.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# --- HTTPS and logins ----------------------------------------------------------
+# Behind a TLS-terminating proxy, DJANGO_PROXY_SSL_HEADER names the header it sets to
+# "https" (e.g. HTTP_X_FORWARDED_PROTO); only set it when the proxy always sets or strips it.
+_proxy_header = env_str("DJANGO_PROXY_SSL_HEADER")
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
+HTTPS = env_bool("DJANGO_HTTPS", bool(_proxy_header))
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS and not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", HTTPS and not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip() for origin in env_str("DJANGO_CSRF_TRUSTED_ORIGINS").split(",") if origin.strip()
+]
+# django-axes: this many failed logins for one username from one address lock that pair
+# out for AXES_LOCKOUT_MINUTES; a success before the limit starts the count again.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address counted is REMOTE_ADDR (django-ipware is not installed): behind a proxy, that
+# is the proxy's, and a username is then locked out from every address at once.
 
 # --- Functions ---------------------------------------------------------------
 FUNCTIONS_ENCRYPTION_KEYS = [
     key.strip() for key in env_str("FUNCTIONS_ENCRYPTION_KEYS").split(",") if key.strip()
 ]
 FUNCTIONS_DEV_KEY_FILE = VAR_DIR / "dev-encryption-key"
+# The demo webhook's token (workspace/demo.py), generated by seed_demo.
+DEMO_RECEIVER_TOKEN_FILE = VAR_DIR / "demo-receiver-token"
 FUNCTIONS_ALLOW_PRIVATE_FETCH = env_bool("FUNCTIONS_ALLOW_PRIVATE_FETCH", False)
 FUNCTIONS_TIMEOUT_MS = env_int("FUNCTIONS_TIMEOUT_MS", 5000)
 FUNCTIONS_MEMORY_MB = env_int("FUNCTIONS_MEMORY_MB", 128)

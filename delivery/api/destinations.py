@@ -13,6 +13,7 @@ from delivery import services
 from delivery.api.queries import destination_by_id, destinations_list, source_by_id
 from delivery.catalog import WEBHOOK, function_metadata, webhook_metadata
 from delivery.models import Destination, DestinationKind, Source
+from delivery.url_masking import masked_url
 from functions.api.queries import function_by_api_id
 from functions.instances import instance_settings_masked
 from functions.models import FunctionClass, ResourceType
@@ -60,7 +61,8 @@ class DestinationSerializer(serializers.Serializer):
     metadata = serializers.SerializerMethodField()
     settings = serializers.SerializerMethodField(
         help_text="Webhook url and headers, or the function's setting values; secrets and "
-        "header values masked (bullets + last 4 characters)."
+        "header values masked (bullets + last 4 characters), the url's userinfo and query "
+        "values masked (bullets)."
     )
     maxAttempts = serializers.IntegerField(source="max_attempts")
     functionInstanceId = serializers.CharField(
@@ -85,7 +87,7 @@ class DestinationSerializer(serializers.Serializer):
             return instance_settings_masked(destination.function_instance)
         headers = services.webhook_headers(destination)
         return {
-            "url": destination.webhook_url,
+            "url": masked_url(destination.webhook_url),
             "headers": {name: mask(value) for name, value in headers.items()},
         }
 
@@ -123,7 +125,8 @@ class DestinationUpdateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200, required=False)
     enabled = serializers.BooleanField(required=False)
     settings = serializers.DictField(
-        required=False, help_text="Masked values sent back keep the stored secrets."
+        required=False,
+        help_text="Masked values (a header value, the url) sent back keep the stored ones.",
     )
     maxAttempts = serializers.IntegerField(
         required=False, min_value=services.MIN_ATTEMPTS, max_value=services.MAX_ATTEMPTS

@@ -7,11 +7,17 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from delivery.models import Destination, Source
-from delivery.services import destination_create_webhook, source_create
+from delivery.services import (
+    destination_create_webhook,
+    destination_update,
+    source_create,
+    webhook_headers,
+)
 from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
 from functions.services import function_create
 from workspace.audit import SYSTEM
+from workspace.demo import receiver_token_create
 from workspace.models import Workspace
 from workspace.services import workspace_create
 
@@ -72,23 +78,41 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(9)
         user.set_password(password)
         user.save()
+        receiver = {
+            "url": options["receiver"],
+            "headers": {"Authorization": f"Bearer {receiver_token_create()}"},
+        }
         workspace = Workspace.objects.filter(slug="acme").first()
         if workspace is None:
             workspace = workspace_create(slug="acme", name="Acme", owner=user, actor=SYSTEM)
-            self._seed(workspace, options["receiver"])
+            self._seed(workspace, receiver)
+        else:
+            self._bind_receiver(workspace, receiver)
         source = Source.objects.filter(workspace=workspace).first()
         self.stdout.write(f"demo workspace: acme   login: {email} / {password}")
         if source is not None:
             self.stdout.write(f"source {source.name!r} write key: {source.write_key}")
 
-    def _seed(self, workspace: Workspace, receiver: str) -> None:
+    def _bind_receiver(self, workspace: Workspace, receiver: dict[str, Any]) -> None:
+        """A demo seeded before (another port, an older token or a receiver that was open)
+        points at this run's receiver again; a demo webhook sent elsewhere is left alone."""
+        webhook = Destination.objects.filter(
+            workspace=workspace, name="Demo webhook", webhook_url__contains="/demo/receiver"
+        ).first()
+        if webhook is None:
+            return
+        current = {"url": webhook.webhook_url, "headers": webhook_headers(webhook)}
+        if current != receiver:
+            destination_update(destination=webhook, actor=SYSTEM, settings=receiver)
+
+    def _seed(self, workspace: Workspace, receiver: dict[str, Any]) -> None:
         source = source_create(workspace=workspace, actor=SYSTEM, name="Website")
         webhook: Destination = destination_create_webhook(
             workspace=workspace,
             actor=SYSTEM,
             source=source,
             name="Demo webhook",
-            settings={"url": receiver, "headers": {"Authorization": "Bearer demo-secret-token"}},
+            settings=receiver,
         )
         function: FunctionClass = function_create(
             workspace=workspace,
