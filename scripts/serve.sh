@@ -9,12 +9,10 @@ if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   echo "make serve needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL" >&2
   exit 1
 fi
-mkdir -p var
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
-  [ -s var/secret-key ] || .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret-key
   echo "DJANGO_SECRET_KEY is not set: using var/secret-key (set it in production)" >&2
-  export DJANGO_SECRET_KEY="$(cat var/secret-key)"
 fi
+. scripts/secret_key.sh
 export DJANGO_DEBUG="${DJANGO_DEBUG:-0}" LOG_FORMAT="${LOG_FORMAT:-json}"
 # Metrics of every process (gunicorn workers, Celery children) summed at scrape.
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}"
