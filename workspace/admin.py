@@ -40,6 +40,8 @@ class MembershipInline(ReadOnlyMixin, admin.TabularInline):
 class WorkspaceAdmin(OperatorAdmin):
     list_display = ("name", "slug", "id", "created_at")
     readonly_fields = ("id", "slug", "created_at")
+    # The alert webhook URL may carry a token: set on Connection Health, shown masked there.
+    exclude = ("alert_webhook_url",)
     inlines = [MembershipInline]
 
     change_action = Action.MEMBERS_MANAGE
