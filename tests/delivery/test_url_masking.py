@@ -9,7 +9,7 @@ from delivery.services import destination_create_webhook, destination_update
 from delivery.url_masking import masked_url, url_unmasked
 from delivery.webhook import webhook_send
 from tests.api_client import error_of
-from tests.factories import source_factory
+from tests.factories import UserFactory, source_factory
 from workspace.audit import SYSTEM
 from workspace.errors import InvalidInput
 from workspace.models import AuditEvent
@@ -92,9 +92,9 @@ def test_url_masking_audit_unchanged_url_is_not_in_the_diff(workspace, actor):
     }
 
 
-def test_url_masking_admin_pages_show_the_url_masked(client, owner, workspace):
+def test_url_masking_admin_pages_show_the_url_masked(client, operator, workspace):
     hook = webhook_factory(source_factory(workspace), SECRET_URL)
-    client.force_login(owner)
+    client.force_login(operator)  # the stock admin is the operators' tool
     listing = client.get(reverse("admin:delivery_destination_changelist")).content.decode()
     change = reverse("admin:delivery_destination_change", args=[hook.pk])
     page = client.get(change).content.decode()
@@ -105,9 +105,11 @@ def test_url_masking_admin_pages_show_the_url_masked(client, owner, workspace):
     assert "0 destinations" in found.content.decode()
 
 
-def test_url_masking_admin_save_with_the_masked_url_keeps_the_stored_one(client, owner, workspace):
+def test_url_masking_admin_save_with_the_masked_url_keeps_the_stored_one(
+    client, operator, workspace
+):
     hook = webhook_factory(source_factory(workspace), SECRET_URL)
-    client.force_login(owner)
+    client.force_login(operator)  # the stock admin is the operators' tool
     change = reverse("admin:delivery_destination_change", args=[hook.pk])
     response = client.post(
         change,
@@ -133,3 +135,8 @@ def test_url_masking_delivery_records_keep_the_url_masked(settings, receiver):
     [outcome] = webhook_send(url=url, headers={}, events=[{"type": "track", "messageId": "m1"}])
     assert outcome.status == "delivered"
     assert TOKEN not in str(outcome.requests) and "token=••••••" in outcome.requests[0]["url"]
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(is_superuser=True, is_staff=True)
