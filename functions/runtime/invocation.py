@@ -252,7 +252,7 @@ class _Lane:
         task = asyncio.ensure_future(tagged())
         self.tasks.add(task)
         if spec is not None:
-            self.in_flight[task] = {"slot": slot, **spec}
+            self.in_flight[task] = {**spec, "slot": slot}
 
     async def _fetch(self, spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         async with self.gate:

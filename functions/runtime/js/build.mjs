@@ -34,7 +34,6 @@ const common = {
     stream: "./src/node/stream.js",
     zlib: "./src/node/empty.js",
     fs: "./src/node/empty.js",
-    crypto: "./src/node/crypto.js",
     path: "path-browserify",
   },
   inject: ["./src/node/buffer-global.js"],
@@ -51,7 +50,7 @@ const LAZY = {
     class URL extends WhatwgURL {
       constructor(input, base) {
         try { super(input, base); } catch (err) {
-          if (err instanceof TypeError) { err.code = "ERR_INVALID_URL"; err.input = String(input); }
+          if (err instanceof TypeError) { err.message = "Invalid URL"; err.code = "ERR_INVALID_URL"; err.input = String(input); }
           throw err;
         }
       }
@@ -68,6 +67,8 @@ const LAZY = {
 async function lazySource(code) {
   const result = await build({
     ...common,
+    alias: { ...common.alias, crypto: "./src/node/lazy-crypto.js" },
+    inject: ["./src/node/lazy-globals.js"],
     stdin: { contents: code, resolveDir: process.cwd() },
     format: "iife",
     globalName: "__lazy_module",

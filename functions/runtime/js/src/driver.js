@@ -5,7 +5,8 @@ import { describeError, statusOfError } from "./errors.js";
 import { drainLogs } from "./console.js";
 import { settleFetch } from "./fetch.js";
 import { fireTimer } from "./timers.js";
-import { reseed } from "./crypto.js";
+import { crypto, reseed } from "./crypto.js";
+import { Buffer } from "buffer";
 import { provide } from "./lazy.js";
 import { resetState, state } from "./state.js";
 
@@ -218,4 +219,5 @@ function release(count) {
   return stringify(taken.map((i) => ({ i, event: run.events[i] })));
 }
 
-export const driver = Object.freeze({ start, step, release, seed: reseed, provide });
+// Buffer and crypto: the one copy that library bundles loaded later share.
+export const driver = Object.freeze({ start, step, release, seed: reseed, provide, Buffer, crypto });

@@ -74,6 +74,7 @@ function failure(entry, error) {
   const { request, parsed } = entry;
   const type = error.type || "system";
   if (type === "request-timeout") return new FetchError(`network timeout at: ${request.url}`, type);
+  if (type === "no-redirect") return new FetchError(`redirect mode is set to error: ${request.url}`, type);
   if (type !== "system") return new FetchError(error.message, type);
   let reason = error.message;
   const port = parsed.port || (parsed.protocol === "https:" ? 443 : 80);
@@ -88,7 +89,8 @@ function responseHeaders(result, request) {
   const headers = new Headers();
   for (const [name, value] of result.headers || []) {
     try {
-      headers.append(name, value);
+      // Node's http module hands node-fetch lower-cased names.
+      headers.append(String(name).toLowerCase(), value);
     } catch {
       // node-fetch drops header names and values it considers invalid
     }
