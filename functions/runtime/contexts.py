@@ -44,7 +44,9 @@ class VersionContexts:
         self.code = code
         self.idle: list[Sandbox] = []
         self.open = 0
+        # Contexts handed out, and runs under way: a version with either is never evicted.
         self.busy = 0
+        self.runs = 0
         self.changed = asyncio.Condition()
 
     def spare(self, config: RuntimeConfig) -> int:
@@ -112,11 +114,11 @@ class WarmContexts:
             if contexts is None:
                 contexts = self._versions[key] = VersionContexts(code)
             self._versions.move_to_end(key)
-            contexts.busy += 1
+            contexts.runs += 1
             try:
                 yield contexts
             finally:
-                contexts.busy -= 1
+                contexts.runs -= 1
                 self._evict(config.warm_contexts)
         finally:
             # After the run, not during it: building contexts competes for the CPU.
@@ -128,7 +130,7 @@ class WarmContexts:
             if len(self) <= limit:
                 return
             contexts = self._versions[key]
-            if contexts.busy:
+            if contexts.busy or contexts.runs:
                 continue
             contexts.close_idle()
             if not contexts.open:

@@ -35,6 +35,9 @@ const common = {
     zlib: "./src/node/empty.js",
     fs: "./src/node/empty.js",
     path: "path-browserify",
+    // The `url` package's query parsing: Node's own querystring (its port), as Node's
+    // url.parse uses, rather than qs and its dependency tree.
+    qs: "querystring-es3",
   },
   inject: ["./src/node/buffer-global.js"],
   plugins: [nodeHttp],

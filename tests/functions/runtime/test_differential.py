@@ -176,7 +176,7 @@ CASES = [
     ),
     Case(
         "abandoned_request",
-        "async function onTrack(e, s) { const winner = await Promise.race([fetch(s.base + '/slow?ms=400').then(() => 'fetch'), new Promise(r => setTimeout(() => r('timer'), 30))]); return {winner} }",
+        "async function onTrack(e, s) { const winner = await Promise.race([fetch(s.base + '/slow?ms=1500').then(() => 'fetch'), new Promise(r => setTimeout(() => r('timer'), 150))]); return {winner} }",
     ),
     Case("invalid_url", _catch("new URL('not a url')")),
     Case(
