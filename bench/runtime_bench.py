@@ -198,7 +198,10 @@ def fetch_overlap(count: int = 100, latency_ms: int = 50) -> dict[str, object]:
             "min(FUNCTIONS_CONTEXTS_PER_VERSION, FUNCTIONS_FETCH_CONCURRENCY) (median of 3). "
             "speedup = one_at_a_time time / overlapped time; the latency-bound ceiling is "
             "events / ceil(events / concurrency). speedup_vs_serial_batch compares with the "
-            "same batch in one context (FUNCTIONS_CONTEXTS_PER_VERSION=1)."
+            "same batch in one context (FUNCTIONS_CONTEXTS_PER_VERSION=1). What overlap is "
+            "left: one event in flight per warm context (as one of the product's containers "
+            "runs one invocation at a time), and the runtime's one thread does each fetch's "
+            "Python and V8 work, which bounds it further on a busy machine."
         ),
         "events": count,
         "latency_ms": latency_ms,
