@@ -62,4 +62,18 @@ worker: install
 	. scripts/secret_key.sh && $(VENV)/bin/celery -A workspace worker -B -l info --concurrency 2
 
 clean:
-	rm -rf $(VENV) $(JS)/node_modules $(JS)/dist frontend/*/node_modules static/console/dist var
+	rm -rf $(VENV) $(JS)/node_modules $(JS)/dist frontend/*/node_modules static/console/dist \
+		tests/clients/node_modules tests/functions/runtime/node_reference/node_modules var
+
+# The runtime's Node shims (src/node/) are part of the bundle too.
+$(BUNDLE): $(wildcard $(JS)/src/node/*)
+
+# The differential test's reference: the product's Node.js runtime (node-fetch 2.6.0 and
+# the libraries it exposed), pinned in tests/functions/runtime/node_reference.
+NODE_REF := tests/functions/runtime/node_reference
+$(NODE_REF)/node_modules/.package-lock.json: $(NODE_REF)/package.json $(NODE_REF)/package-lock.json
+	npm ci --no-audit --no-fund --prefix $(NODE_REF)
+
+.PHONY: node-reference
+node-reference: $(NODE_REF)/node_modules/.package-lock.json
+install: node-reference

@@ -27,6 +27,7 @@ class RuntimeConfig:
     read_timeout_s: float
     log_limit_bytes: int
     warm_contexts: int
+    contexts_per_version: int
     pool_size: int
     prewarmed_contexts: int
 
@@ -44,6 +45,9 @@ def load_config() -> RuntimeConfig:
         # The product's tester shows 4 KB of console output.
         log_limit_bytes=_int("FUNCTIONS_LOG_LIMIT_BYTES", 4096),
         warm_contexts=_int("FUNCTIONS_WARM_CONTEXTS", 32),
+        # Like the product's containers: each context runs one invocation at a time, so
+        # a batch overlaps its events' I/O over up to this many contexts of its version.
+        contexts_per_version=_int("FUNCTIONS_CONTEXTS_PER_VERSION", 8),
         pool_size=_int("FUNCTIONS_POOL_SIZE", 2),
         # Blank contexts (prelude loaded, no user code) kept ready for new function
         # versions, so a cold start skips building a context and its prelude.

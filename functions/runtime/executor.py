@@ -64,10 +64,10 @@ async def _run(request: RunRequest, config: RuntimeConfig) -> RunResult:
         else None
     )
     try:
-        async with warm_contexts.sandbox(key, request.code, config) as sandbox:
+        async with warm_contexts.version(key, request.code, config) as contexts:
             session = FetchSession(config)
             try:
-                progress = await invoke(sandbox, job, config, session)
+                progress = await invoke(contexts, job, config, session)
             finally:
                 await session.aclose()
     except ScriptError as exc:

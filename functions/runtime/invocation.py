@@ -1,9 +1,11 @@
 """The Python half of the driver loop: one crossing into V8 per step, I/O in between.
 
-`start` runs every handler's synchronous part inside V8; each `step` returns what the
-handlers produced since the previous one (settled events, fetches, timers, logs) and
-delivers the responses of one slot, so their continuations (and their console output)
-run attributed to the right event.
+A context runs one invocation at a time, as one of the product's warm containers does:
+`start` hands it its events and runs them in turn for as long as none needs I/O; each
+`step` returns what happened since the previous one (settled events, fetches, timers,
+logs) and delivers the responses of one slot. A batch's events overlap their I/O only
+across contexts: a lane (one context) that waits on I/O with events still queued hands
+some of them to new lanes, up to `contexts_per_version` contexts of the version.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from functions.runtime.config import RuntimeConfig
-from functions.runtime.errors import SandboxKilled
-from functions.runtime.fetch import FetchSession, perform_fetch
+from functions.runtime.contexts import VersionContexts
+from functions.runtime.errors import SandboxKilled, ScriptError, timeout_error
+from functions.runtime.fetch import FetchSession, _safe_trace_url, perform_fetch
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
 NEVER_FINISHED = {
@@ -52,23 +55,100 @@ def _js_call(function: str, payload: dict[str, Any]) -> str:
     )
 
 
-class _Run:
-    def __init__(self, sandbox: Sandbox, job: Job, config: RuntimeConfig, session: FetchSession):
-        self.sandbox, self.job, self.config, self.session = sandbox, job, config, session
+# What a lane hands over: (event number in the run, event).
+Share = list[tuple[int, dict[str, Any]]]
+
+
+class _Batch:
+    """One run: the lanes (contexts) its events are spread over, and what they share."""
+
+    def __init__(
+        self, contexts: VersionContexts, job: Job, config: RuntimeConfig, session: FetchSession
+    ):
+        self.contexts, self.job, self.config, self.session = contexts, job, config, session
         self.progress = Progress()
-        self.tasks: set[asyncio.Task[tuple[str, dict[str, Any], dict[str, Any] | None]]] = set()
-        self.ready: dict[str, list[dict[str, Any]]] = {}
         self.gate = asyncio.Semaphore(max(config.fetch_concurrency, 1))
-        loop = asyncio.get_running_loop()
-        self.clock = loop.time
-        # CPU inside one crossing is held to the time limit; waiting on I/O gets one time
-        # limit per wave of concurrent fetches, so a big batch is not cut short.
-        waves = math.ceil(len(job.events) / max(config.fetch_concurrency, 1)) or 1
-        self.cpu_s = job.timeout_ms / 1000
-        self.deadline = self.clock() + self.cpu_s * waves
+        self.lanes: set[asyncio.Task[None]] = set()
+        self.active = 0
+
+    async def execute(self) -> Progress:
+        everything = list(enumerate(self.job.events))
+        sandbox = await self.contexts.acquire(self.config)
+        await self._lane(sandbox, everything)
+        while self.lanes:
+            await asyncio.gather(*list(self.lanes), return_exceptions=True)
+        return self.progress
+
+    def room(self) -> int:
+        """Lanes that could start now without waiting for a context."""
+        per_run = max(self.config.contexts_per_version - self.active, 0)
+        return min(per_run, self.contexts.spare(self.config))
+
+    def spread(self, share: Share, lanes: int) -> None:
+        for k in range(lanes):
+            part = share[k::lanes]
+            if part:
+                self.active += 1
+                task = asyncio.ensure_future(self._new_lane(part))
+                self.lanes.add(task)
+                task.add_done_callback(self.lanes.discard)
+
+    async def _new_lane(self, share: Share) -> None:
+        try:
+            sandbox = await self.contexts.acquire(self.config)
+        except ScriptError as exc:
+            self.active -= 1
+            for i, _ in share:
+                self.progress.settled[i] = {
+                    "i": i,
+                    "status": exc.status,
+                    "error": dict(exc.error),
+                    "output": None,
+                }
+            return
+        except SandboxKilled as killed:
+            self.active -= 1
+            self.progress.killed = self.progress.killed or killed
+            return
+        await self._lane(sandbox, share, counted=True)
+
+    async def _lane(self, sandbox: Sandbox, share: Share, counted: bool = False) -> None:
+        if not counted:
+            self.active += 1
+        try:
+            await _Lane(self, sandbox, share).execute()
+        finally:
+            self.active -= 1
+            await self.contexts.release(sandbox)
+
+
+class _Lane:
+    def __init__(self, batch: _Batch, sandbox: Sandbox, share: Share):
+        self.batch, self.sandbox = batch, sandbox
+        self.job, self.config, self.session = batch.job, batch.config, batch.session
+        self.progress = batch.progress
+        self.share = share
+        self.mine = {i for i, _ in share}
+        self.tasks: set[asyncio.Task[tuple[str, dict[str, Any], dict[str, Any] | None]]] = set()
+        self.in_flight: dict[asyncio.Task[Any], dict[str, Any]] = {}
+        self.ready: dict[str, list[dict[str, Any]]] = {}
+        self.gate = batch.gate
+        self.clock = asyncio.get_running_loop().time
+        self.cpu_s = self.job.timeout_ms / 1000
+        # Each event gets the time limit from when it starts; the lane as a whole one
+        # per event it was given (onBatch: one per wave of concurrent fetches).
+        self.deadline = self.clock() + self.cpu_s * (len(share) + 1)
+        self.running: int | None = None
+        self.running_since = 0.0
+        self.queued = 0
 
     def remaining(self) -> float:
         return self.deadline - self.clock()
+
+    def event_remaining(self) -> float:
+        if self.running is None:
+            return self.remaining()
+        return min(self.running_since + self.cpu_s - self.clock(), self.remaining())
 
     async def call(self, function: str, payload: dict[str, Any]) -> Any:
         budget = min(self.cpu_s, self.remaining())
@@ -76,21 +156,23 @@ class _Run:
             raise SandboxKilled("timeout", "time limit")
         return await self.sandbox.evaluate(_js_call(function, payload), budget)
 
-    async def execute(self) -> Progress:
+    async def execute(self) -> None:
         try:
-            await self.call("start", self._start_payload())
+            started = json.loads(await self.call("start", self._start_payload()))
+            if started["onBatch"]:
+                waves = math.ceil(len(self.job.events) / max(self.config.fetch_concurrency, 1))
+                self.deadline = self.clock() + self.cpu_s * (waves or 1)
             await self._loop()
         except SandboxKilled as killed:
-            self.progress.killed = killed
+            self.progress.killed = self.progress.killed or killed
         finally:
-            for task in self.tasks:
-                task.cancel()
-        return self.progress
+            self._abandon()
 
     def _start_payload(self) -> dict[str, Any]:
         job, config = self.job, self.config
         return {
-            "events": job.events,
+            "events": [event for _, event in self.share],
+            "indices": [i for i, _ in self.share],
             "settings": job.settings,
             "kind": job.kind,
             "batch": job.batch,
@@ -98,24 +180,55 @@ class _Run:
             "limits": {"maxFetches": config.max_fetches, "logLimit": config.log_limit_bytes},
         }
 
+    def _done(self) -> bool:
+        return all(i in self.progress.settled for i in self.mine)
+
     async def _loop(self) -> None:
         deliver: list[dict[str, Any]] = []
+        expire: dict[str, Any] = {}
         while True:
-            out = json.loads(
-                await self.call("step", {"seed": fresh_seed(), "resolutions": deliver})
-            )
-            self._absorb(out)
-            if len(self.progress.settled) >= len(self.job.events):
+            payload = {"seed": fresh_seed(), "resolutions": deliver, **expire}
+            self._absorb(json.loads(await self.call("step", payload)))
+            if self._done():
                 return
-            delivered, deliver = bool(deliver), self._take_ready()
+            delivered, deliver = bool(deliver or expire), self._take_ready()
+            expire = {}
             if deliver or delivered:
                 # What a delivery set off shows up in the next step's output.
                 continue
+            await self._share_queue()
             if not self.tasks:
-                return self._settle_rest("bad_request", NEVER_FINISHED)
+                if self.running is None:
+                    return self._settle_rest("bad_request", NEVER_FINISHED)
+                expire = self._expiry(self.running, "bad_request", NEVER_FINISHED)
+                continue
             if not await self._wait_for_io():
+                if self.running is not None and self.remaining() > 0:
+                    error = timeout_error(self.job.timeout_ms)
+                    expire = self._expiry(self.running, "timeout", error)
+                    continue
                 return self._settle_rest("timeout", _io_timeout(self.job.timeout_ms))
             deliver = self._take_ready()
+
+    @staticmethod
+    def _expiry(i: int, status: str, error: dict[str, str]) -> dict[str, Any]:
+        return {"expire": i, "expireStatus": status, "expireError": error}
+
+    async def _share_queue(self) -> None:
+        """About to wait on I/O with events queued: hand some to new lanes."""
+        if not self.queued:
+            return
+        lanes = min(self.batch.room(), self.queued)
+        if lanes <= 0:
+            return
+        count = self.queued * lanes // (lanes + 1) or 1
+        released = json.loads(
+            await self.sandbox.evaluate(f"__functions_driver.release({count})", self.cpu_s)
+        )
+        share = [(int(item["i"]), item["event"]) for item in released]
+        self.mine -= {i for i, _ in share}
+        self.queued -= len(share)
+        self.batch.spread(share, lanes)
 
     def _absorb(self, out: dict[str, Any]) -> None:
         for item in out["settled"]:
@@ -123,16 +236,23 @@ class _Run:
         for slot, lines in out["logs"].items():
             self.progress.logs.setdefault(str(slot), []).extend(lines)
         for spec in out["fetches"]:
-            self._spawn(str(spec["slot"]), self._fetch(spec))
+            self._spawn(str(spec["slot"]), self._fetch(spec), spec)
         for timer in out["timers"]:
-            self._spawn(str(timer["slot"]), self._timer(timer))
+            self._spawn(str(timer["slot"]), self._timer(timer), None)
+        running = out.get("running")
+        if running != self.running:
+            self.running, self.running_since = running, self.clock()
+        self.queued = int(out.get("queued") or 0)
 
-    def _spawn(self, slot: str, coro: Any) -> None:
+    def _spawn(self, slot: str, coro: Any, spec: dict[str, Any] | None) -> None:
         async def tagged() -> tuple[str, dict[str, Any], dict[str, Any] | None]:
             resolution, trace = await coro
             return slot, resolution, trace
 
-        self.tasks.add(asyncio.ensure_future(tagged()))
+        task = asyncio.ensure_future(tagged())
+        self.tasks.add(task)
+        if spec is not None:
+            self.in_flight[task] = {**spec, "slot": slot}
 
     async def _fetch(self, spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         async with self.gate:
@@ -143,17 +263,17 @@ class _Run:
         return {"kind": "timer", "id": timer["id"]}, None
 
     async def _wait_for_io(self) -> bool:
-        if self.remaining() <= 0:
+        wait = self.event_remaining()
+        if wait <= 0:
             return False
-        done, _ = await asyncio.wait(
-            self.tasks, timeout=self.remaining(), return_when=asyncio.FIRST_COMPLETED
-        )
+        done, _ = await asyncio.wait(self.tasks, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         return bool(done)
 
     def _take_ready(self) -> list[dict[str, Any]]:
         finished = [task for task in self.tasks if task.done()]
         for task in finished:
             self.tasks.discard(task)
+            self.in_flight.pop(task, None)
             slot, resolution, trace = task.result()
             self.ready.setdefault(slot, []).append(resolution)
             if trace is not None:
@@ -163,14 +283,39 @@ class _Run:
         slot = next(iter(self.ready))
         return self.ready.pop(slot)
 
+    def _abandon(self) -> None:
+        """The lane is over: requests still in flight (a handler that stopped waiting for
+        them) are cut off but stay in the trace, as node-fetch had sent them."""
+        for task in self.tasks:
+            spec = self.in_flight.get(task)
+            if task.done() and not task.cancelled() and task.exception() is None:
+                slot, _, trace = task.result()
+                if trace is not None:
+                    self.progress.requests.setdefault(slot, []).append(trace)
+                continue
+            task.cancel()
+            if spec is not None:
+                self.progress.requests.setdefault(spec["slot"], []).append(abandoned_trace(spec))
+
     def _settle_rest(self, status: str, error: dict[str, str]) -> None:
-        for i in self.progress.unsettled(len(self.job.events)):
-            self.progress.settled[i] = {
-                "i": i,
-                "status": status,
-                "error": dict(error),
-                "output": None,
-            }
+        for i in sorted(self.mine):
+            if i not in self.progress.settled:
+                self.progress.settled[i] = {
+                    "i": i,
+                    "status": status,
+                    "error": dict(error),
+                    "output": None,
+                }
+
+
+def abandoned_trace(spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "method": str(spec.get("method") or "GET").upper(),
+        "url": _safe_trace_url(spec.get("url")),
+        "status": None,
+        "duration_ms": None,
+        "error": "abandoned: the handler finished without waiting for the response",
+    }
 
 
 def _io_timeout(timeout_ms: int) -> dict[str, str]:
@@ -178,6 +323,6 @@ def _io_timeout(timeout_ms: int) -> dict[str, str]:
 
 
 async def invoke(
-    sandbox: Sandbox, job: Job, config: RuntimeConfig, session: FetchSession
+    contexts: VersionContexts, job: Job, config: RuntimeConfig, session: FetchSession
 ) -> Progress:
-    return await _Run(sandbox, job, config, session).execute()
+    return await _Batch(contexts, job, config, session).execute()

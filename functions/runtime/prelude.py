@@ -15,6 +15,9 @@ _LIBRARY_GLOBALS = {
     "lodash": re.compile(r"(?<![\w$.])_(?![\w$])"),
     "moment": re.compile(r"(?<![\w$.])moment(?![\w$])"),
     "url": re.compile(r"(?<![\w$.])URL(SearchParams)?(?![\w$])"),
+    "xml": re.compile(r"(?<![\w$.])xml(?![\w$])"),
+    "oauth": re.compile(r"(?<![\w$.])OAuth(?![\w$])"),
+    "formdata": re.compile(r"(?<![\w$.])FormData(?![\w$])"),
 }
 
 

@@ -4,6 +4,23 @@
 // them: they are ~1.4 MB, and loading them everywhere tripled a cold start.
 import { build } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { STATUS_CODES } from "node:http";
+
+// node-fetch, form-data and xml are Node packages: their imports of Node's modules go to
+// the sandbox's own (src/node/*) or to their browser ports on npm. `http` only lends
+// its STATUS_CODES table (Response's default statusText), taken from the Node.js that
+// builds the bundle.
+const nodeHttp = {
+  name: "node-http",
+  setup(b) {
+    b.onResolve({ filter: /^https?$/ }, (args) => ({ path: args.path, namespace: "node-http" }));
+    b.onLoad({ filter: /.*/, namespace: "node-http" }, (args) => ({
+      contents: args.path === "http"
+        ? `export const STATUS_CODES = ${JSON.stringify(STATUS_CODES)}; export default { STATUS_CODES };`
+        : "export default {};",
+    }));
+  },
+};
 
 const common = {
   bundle: true,
@@ -12,7 +29,18 @@ const common = {
   minify: true,
   legalComments: "none",
   // UMD-style packages (the text codec polyfill) install onto `global`.
-  define: { global: "globalThis" },
+  define: { global: "globalThis", "process.env.NODE_DEBUG": "undefined", "process.env.NODE_ENV": '"production"' },
+  alias: {
+    stream: "./src/node/stream.js",
+    zlib: "./src/node/empty.js",
+    fs: "./src/node/empty.js",
+    path: "path-browserify",
+    // The `url` package's query parsing: Node's own querystring (its port), as Node's
+    // url.parse uses, rather than qs and its dependency tree.
+    qs: "querystring-es3",
+  },
+  inject: ["./src/node/buffer-global.js"],
+  plugins: [nodeHttp],
   logLevel: "warning",
   write: false,
 };
@@ -20,12 +48,30 @@ const common = {
 const LAZY = {
   lodash: 'export { default } from "lodash";',
   moment: 'export { default } from "moment-timezone";',
-  url: 'export { URL, URLSearchParams } from "whatwg-url";',
+  // Node's URL errors carry code ERR_INVALID_URL and the input; handlers test for them.
+  url: `import { URL as WhatwgURL, URLSearchParams } from "whatwg-url";
+    class URL extends WhatwgURL {
+      constructor(input, base) {
+        try { super(input, base); } catch (err) {
+          if (err instanceof TypeError) { err.message = "Invalid URL"; err.code = "ERR_INVALID_URL"; err.input = String(input); }
+          throw err;
+        }
+      }
+    }
+    Object.defineProperty(URL, "name", { value: "URL" });
+    export { URL, URLSearchParams };`,
+  xml: 'export { default } from "xml";',
+  oauth: 'export { default } from "oauth-1.0a";',
+  // form-data (the product's FormData) from its Node entry point: its "browser" build is
+  // only `window.FormData`, which V8 does not have.
+  formdata: 'export { default } from "form-data/lib/form_data.js";',
 };
 
 async function lazySource(code) {
   const result = await build({
     ...common,
+    alias: { ...common.alias, crypto: "./src/node/lazy-crypto.js" },
+    inject: ["./src/node/lazy-globals.js"],
     stdin: { contents: code, resolveDir: process.cwd() },
     format: "iife",
     globalName: "__lazy_module",

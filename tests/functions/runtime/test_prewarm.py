@@ -34,7 +34,7 @@ def wait_for_pool(size: int, timeout_s: float = 10.0, libraries: tuple[str, ...]
 
 
 async def _warm_sandboxes() -> list[Sandbox]:
-    return [e.sandbox for e in warm_contexts._entries.values() if e.sandbox is not None]
+    return warm_contexts.sandboxes()
 
 
 @pytest.fixture

@@ -1,28 +1,9 @@
-import inspect from "object-inspect";
+// Node's own util.format / util.inspect, extracted for non-Node engines, so a log line
+// reads as it did on the product.
+import { format } from "node-inspect-extracted";
 import { state } from "./state.js";
 
 const TRUNCATED = "[console output truncated: over the 4 KB limit]";
-
-function show(value) {
-  return typeof value === "string" ? value : inspect(value, { depth: 4 });
-}
-
-// util.format's placeholders, so `console.log('%s has %d items', a, n)` reads as in Node.
-function format(args) {
-  if (typeof args[0] !== "string" || !args[0].includes("%")) return args.map(show).join(" ");
-  let rest = args.slice(1);
-  const head = args[0].replace(/%([sdifjoO%])/g, (match, spec) => {
-    if (spec === "%") return "%";
-    if (rest.length === 0) return match;
-    const value = rest.shift();
-    if (spec === "s") return typeof value === "string" ? value : show(value);
-    if (spec === "d" || spec === "i") return String(spec === "i" ? parseInt(value, 10) : Number(value));
-    if (spec === "f") return String(parseFloat(value));
-    if (spec === "j") return JSON.stringify(value);
-    return show(value);
-  });
-  return [head, ...rest.map(show)].join(" ");
-}
 
 function logsOf(slot) {
   let entry = state.logs.get(slot);
@@ -33,12 +14,12 @@ function logsOf(slot) {
   return entry;
 }
 
+// Every level prints as console.log does (Node writes them alike, to stdout or stderr).
 // Output beyond the cap is dropped before formatting, so a flood costs little.
 function record(level, args) {
   const entry = logsOf(state.current);
   if (entry.full) return;
-  let line = format(args);
-  if (level !== "log") line = `${level.toUpperCase()}: ${line}`;
+  const line = format(...args);
   const room = state.logLimit - entry.bytes;
   if (line.length > room) {
     if (room > 0) entry.lines.push(line.slice(0, room));

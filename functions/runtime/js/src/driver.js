@@ -5,18 +5,16 @@ import { describeError, statusOfError } from "./errors.js";
 import { drainLogs } from "./console.js";
 import { settleFetch } from "./fetch.js";
 import { fireTimer } from "./timers.js";
-import { reseed } from "./crypto.js";
+import { crypto, reseed } from "./crypto.js";
+import { Buffer } from "buffer";
 import { provide } from "./lazy.js";
-import { isWaiting, resetState, state } from "./state.js";
+import { resetState, state } from "./state.js";
 
 const HANDLERS = {
   identify: "onIdentify", track: "onTrack", page: "onPage", screen: "onScreen",
   group: "onGroup", alias: "onAlias", delete: "onDelete",
 };
 const HANDLER_NAMES = [...Object.values(HANDLERS), "onBatch"];
-// Microtask turns one event gets before the next one starts, so that its console output
-// is attributed to it; a handler waiting on fetch or a timer yields immediately.
-const FENCE = 64;
 
 const globalEval = eval;
 const parse = JSON.parse;
@@ -37,6 +35,10 @@ function settle(slot, status, error, output) {
   if (run.settled.has(slot)) return;
   run.settled.add(slot);
   run.out.push(`{"i":${slot},"status":"${status}","error":${error ? stringify(error) : "null"},"output":${output ?? "null"}}`);
+  if (slot === run.running) {
+    run.running = null;
+    if (!run.pumping) pump();
+  }
 }
 
 function settleError(slot, err) {
@@ -61,9 +63,8 @@ function settleValue(slot, value) {
   return error ? settle(slot, "bad_request", error, null) : settle(slot, "success", null, json);
 }
 
-function invokeOne(i) {
+function invokeOne(i, event) {
   state.current = i;
-  const event = run.events[i];
   const type = event && typeof event === "object" ? event.type : undefined;
   const handler = run.handlers[HANDLERS[type]];
   if (!handler) {
@@ -78,15 +79,24 @@ function invokeOne(i) {
   promise.then((value) => settleValue(i, value), (err) => settleError(i, err));
 }
 
-async function startEach() {
-  for (let i = 0; i < run.events.length; i++) {
-    invokeOne(i);
-    for (let turn = 0; turn < FENCE && !run.settled.has(i) && !isWaiting(i); turn++) await undefined;
+// One invocation at a time, as in one warm container of the product: the next event
+// starts when the running one settles (in the same crossing if it needed no I/O).
+// Concurrency comes from other contexts of the same version (Python's lanes).
+function pump() {
+  run.pumping = true;
+  try {
+    while (run.running === null && run.queue.length) {
+      const i = run.queue.shift();
+      run.running = i;
+      invokeOne(i, run.events[i]);
+    }
+  } finally {
+    run.pumping = false;
   }
 }
 
 function settleAll(status, error) {
-  run.events.forEach((_, i) => settle(i, status, error, null));
+  run.indices.forEach((i) => settle(i, status, error, null));
 }
 
 function matchKept(kept) {
@@ -145,28 +155,41 @@ function startBatch() {
   promise.then(onSettled, onError);
 }
 
+// `input.indices` are the run's event numbers this context was given (all of them
+// unless Python spread the batch over several contexts); results use those numbers.
 function start(inputJson) {
   const input = parse(inputJson);
   resetState(input.limits);
   reseed(input.seed);
+  const indices = input.indices || input.events.map((_, i) => i);
+  const events = {};
+  indices.forEach((i, k) => { events[i] = input.events[k]; });
   run = {
-    events: input.events,
+    events,
+    indices,
     settingsJson: stringify(input.settings ?? {}),
     kind: input.kind,
     handlers: lookupHandlers(),
     settled: new Set(),
     out: [],
+    queue: [],
+    running: null,
+    pumping: false,
   };
-  if (input.batch && run.handlers.onBatch) {
-    state.maxFetches = Math.max(state.maxFetches, run.events.length);
+  const onBatch = Boolean(input.batch && run.handlers.onBatch);
+  if (onBatch) {
+    run.events = input.events;
+    state.maxFetches = Math.max(state.maxFetches, input.events.length);
     startBatch();
   } else {
-    startEach();
+    run.queue = indices.slice();
+    pump();
   }
+  return stringify({ onBatch });
 }
 
 function collect() {
-  const out = `{"settled":[${run.out.join(",")}],"fetches":${stringify(state.outbox)},"timers":${stringify(state.timers)},"logs":${stringify(drainLogs())}}`;
+  const out = `{"settled":[${run.out.join(",")}],"fetches":${stringify(state.outbox)},"timers":${stringify(state.timers)},"logs":${stringify(drainLogs())},"running":${stringify(run.running)},"queued":${run.queue.length}}`;
   run.out = [];
   state.outbox = [];
   state.timers = [];
@@ -179,6 +202,9 @@ function step(inputJson) {
   const input = parse(inputJson);
   const out = collect();
   if (input.seed) reseed(input.seed);
+  // The running event went over its time limit: it ends as a timeout and the next one
+  // starts; whatever it still had in flight settles into nothing.
+  if (input.expire !== undefined && input.expire === run.running) settle(input.expire, input.expireStatus, input.expireError, null);
   for (const item of input.resolutions) {
     if (item.kind === "timer") fireTimer(item.id);
     else settleFetch(item);
@@ -186,4 +212,12 @@ function step(inputJson) {
   return out;
 }
 
-export const driver = Object.freeze({ start, step, seed: reseed, provide });
+// Hands back up to `count` events not started yet (from the end of the queue), for
+// another context of the same version to run.
+function release(count) {
+  const taken = run.queue.splice(Math.max(run.queue.length - count, 0));
+  return stringify(taken.map((i) => ({ i, event: run.events[i] })));
+}
+
+// Buffer and crypto: the one copy that library bundles loaded later share.
+export const driver = Object.freeze({ start, step, release, seed: reseed, provide, Buffer, crypto });

@@ -1,94 +1,106 @@
-// fetch with node-fetch v2 semantics. Headers/Request/Response come from whatwg-fetch;
-// the transport is Python (httpx), which applies the SSRF rules, timeouts and caps.
+// fetch as the product's runtime has it: node-fetch 2.6.0's own Headers, Request,
+// Response and FetchError (bundled from npm), so validation, statusText defaults, sorted
+// header iteration, body-reuse and invalid-json errors are node-fetch's. Only the
+// transport differs: Python (httpx) sends the request, applying the SSRF rules, time
+// limits and size caps, and follows redirects as node-fetch would.
 import { Buffer } from "buffer";
-import { Headers, Request, Response } from "whatwg-fetch";
+import { parse as parseUrl, resolve as resolveUrl } from "url";
+import { FetchError, Headers, Request, Response } from "node-fetch/lib/index.mjs";
 import { addPending, state, takePending } from "./state.js";
 
-export class FetchError extends Error {
-  constructor(message, type, systemError) {
-    super(message);
-    this.name = "FetchError";
-    this.type = type;
-    if (systemError && systemError.code) this.code = this.errno = systemError.code;
+// A form-data instance (the product's FormData) becomes its bytes, with node-fetch's
+// multipart content type: the sandbox has no streams to pipe it through.
+function formBody(init) {
+  const body = init && init.body;
+  if (!body || typeof body.getBoundary !== "function" || typeof body.getBuffer !== "function") return init;
+  const headers = new Headers(init.headers);
+  if (!headers.has("content-type")) headers.set("content-type", `multipart/form-data;boundary=${body.getBoundary()}`);
+  return { ...init, headers, body: body.getBuffer() };
+}
+
+// What node-fetch's getNodeRequestOptions rejects before any I/O.
+function checkUrl(request) {
+  const parsed = parseUrl(request.url);
+  if (!parsed.protocol || !parsed.hostname) throw new TypeError("Only absolute URLs are supported");
+  if (!/^https?:$/.test(parsed.protocol)) throw new TypeError("Only HTTP(S) protocols are supported");
+  return parsed;
+}
+
+function requestHeaders(request) {
+  const headers = [];
+  for (const [name, values] of Object.entries(request.headers.raw())) {
+    for (const value of values) headers.push([name, value]);
   }
-}
-
-function utf8Text() {
-  if (this.bodyUsed) return Promise.reject(new TypeError("body used already"));
-  this.bodyUsed = true;
-  if (this._bodyArrayBuffer) return Promise.resolve(Buffer.from(this._bodyArrayBuffer).toString("utf8"));
-  return Promise.resolve(this._bodyText === undefined ? "" : String(this._bodyText));
-}
-
-// whatwg-fetch decodes binary bodies as Latin-1; node-fetch decodes UTF-8 and offers buffer().
-for (const cls of [Request, Response]) {
-  cls.prototype.text = utf8Text;
-  cls.prototype.buffer = function buffer() {
-    return this.arrayBuffer().then((ab) => Buffer.from(ab));
-  };
-}
-Response.prototype.arrayBuffer = function arrayBuffer() {
-  if (this.bodyUsed) return Promise.reject(new TypeError("body used already"));
-  this.bodyUsed = true;
-  if (this._bodyArrayBuffer) return Promise.resolve(this._bodyArrayBuffer.slice(0));
-  const bytes = Buffer.from(this._bodyText || "", "utf8");
-  return Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-};
-Headers.prototype.raw = function raw() {
-  const out = {};
-  this.forEach((value, name) => {
-    out[name] = name === "set-cookie" ? value.split(", ") : [value];
-  });
-  return out;
-};
-
-function isSearchParams(value) {
-  return Object.prototype.toString.call(value) === "[object URLSearchParams]";
+  if (request.body === null && /^(POST|PUT)$/.test(request.method) && !request.headers.has("content-length")) {
+    headers.push(["content-length", "0"]);
+  }
+  return headers;
 }
 
 function requestBody(request) {
-  if (request._bodyArrayBuffer) return Buffer.from(request._bodyArrayBuffer).toString("base64");
-  if (request._noBody || request._bodyText === undefined) return null;
-  return Buffer.from(String(request._bodyText), "utf8").toString("base64");
+  const body = request.body;
+  if (body === null || body === undefined) return null;
+  if (Buffer.isBuffer(body)) return body.toString("base64");
+  return Buffer.from(String(body), "utf8").toString("base64");
 }
 
-function buildRequest(input, init) {
-  const options = { ...(init || {}) };
-  if (isSearchParams(options.body)) {
-    const headers = new Headers(options.headers);
-    if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
-    options.headers = headers;
-    options.body = options.body.toString();
-  }
-  const target = input instanceof Request ? input : String(input && input.href ? input.href : input);
-  return new Request(target, options);
-}
-
-export function fetch(input, init) {
+export function fetch(url, opts) {
   return new Promise((resolve, reject) => {
-    const request = buildRequest(input, init);
-    const options = init || {};
+    const request = new Request(url, formBody(opts));
+    const parsed = checkUrl(request);
     const count = (state.fetchCounts.get(state.current) || 0) + 1;
     state.fetchCounts.set(state.current, count);
     if (count > state.maxFetches) {
       throw new FetchError(`request to ${request.url} failed, reason: more than ${state.maxFetches} requests in one invocation`, "max-requests");
     }
-    const headers = [];
-    request.headers.forEach((value, name) => headers.push([name, value]));
-    const { id } = addPending("fetch", { resolve, reject, url: request.url, method: request.method });
+    const { id } = addPending("fetch", { resolve, reject, request, parsed });
     state.outbox.push({
       id,
       slot: state.current,
       method: request.method,
       url: request.url,
-      headers,
+      headers: requestHeaders(request),
       body: requestBody(request),
-      redirect: options.redirect || "follow",
-      follow: options.follow === undefined ? 20 : Number(options.follow),
-      timeout: Number(options.timeout) || 0,
-      size: Number(options.size) || 0,
+      redirect: request.redirect,
+      follow: request.follow,
+      timeout: request.timeout,
+      size: request.size,
     });
   });
+}
+
+// node-fetch's wording for the failures Python reports.
+function failure(entry, error) {
+  const { request, parsed } = entry;
+  const type = error.type || "system";
+  if (type === "request-timeout") return new FetchError(`network timeout at: ${request.url}`, type);
+  if (type === "no-redirect") return new FetchError(`redirect mode is set to error: ${request.url}`, type);
+  if (type !== "system") return new FetchError(error.message, type);
+  let reason = error.message;
+  const port = parsed.port || (parsed.protocol === "https:" ? 443 : 80);
+  if (error.code === "ENOTFOUND") reason = `getaddrinfo ENOTFOUND ${parsed.hostname}`;
+  else if (error.code === "ECONNREFUSED" && /refused|connection attempts failed/i.test(reason)) {
+    reason = `connect ECONNREFUSED ${parsed.hostname}:${port}`;
+  }
+  return new FetchError(`request to ${request.url} failed, reason: ${reason}`, "system", error);
+}
+
+function responseHeaders(result, request) {
+  const headers = new Headers();
+  for (const [name, value] of result.headers || []) {
+    try {
+      // Node's http module hands node-fetch lower-cased names.
+      headers.append(String(name).toLowerCase(), value);
+    } catch {
+      // node-fetch drops header names and values it considers invalid
+    }
+  }
+  // node-fetch makes a manual redirect's Location absolute.
+  const location = headers.get("location");
+  if (request.redirect === "manual" && location !== null && [301, 302, 303, 307, 308].includes(result.status)) {
+    headers.set("location", resolveUrl(result.url || request.url, location));
+  }
+  return headers;
 }
 
 export function settleFetch(result) {
@@ -96,21 +108,20 @@ export function settleFetch(result) {
   if (!entry) return;
   state.current = entry.slot;
   if (result.error) {
-    const kind = result.error.type || "system";
-    entry.reject(new FetchError(`request to ${entry.url} failed, reason: ${result.error.message}`, kind, result.error));
+    entry.reject(failure(entry, result.error));
     return;
   }
-  const nullBody = entry.method === "HEAD" || [101, 204, 205, 304].includes(result.status);
-  const bytes = nullBody || result.body === null ? null : Buffer.from(result.body, "base64");
-  const body = bytes && bytes.length ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) : null;
-  const response = new Response(body || (nullBody ? null : ""), {
+  const { request } = entry;
+  const body = result.body === null || result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, "base64");
+  entry.resolve(new Response(body, {
+    url: result.url || request.url,
     status: result.status,
     statusText: result.statusText,
-    headers: result.headers,
-    url: result.url,
-  });
-  response.redirected = Boolean(result.redirected);
-  entry.resolve(response);
+    headers: responseHeaders(result, request),
+    size: request.size,
+    timeout: request.timeout,
+    counter: result.redirected ? 1 : 0,
+  }));
 }
 
-export { Headers, Request, Response };
+export { FetchError, Headers, Request, Response };

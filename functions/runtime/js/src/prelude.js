@@ -9,13 +9,15 @@ import * as errors from "./errors.js";
 import { console } from "./console.js";
 import { cache } from "./cache.js";
 import { crypto } from "./crypto.js";
-import { clearTimeout, setTimeout } from "./timers.js";
+import { clearInterval, clearTimeout, setInterval, setTimeout } from "./timers.js";
 import { FetchError, Headers, Request, Response, fetch } from "./fetch.js";
 import { driver } from "./driver.js";
+import { Segment, missingGlobal } from "./product.js";
 
 const fixed = {
   Buffer, atob, btoa, console, cache, crypto,
-  fetch, Headers, Request, Response, FetchError,
+  fetch, Headers, Request, Response, FetchError, Segment,
+  setInterval, clearInterval,
   EventNotSupported: errors.EventNotSupported,
   InvalidEventPayload: errors.InvalidEventPayload,
   ValidationError: errors.ValidationError,
@@ -30,6 +32,12 @@ defineLazyGlobal("_", "lodash", (m) => m.default);
 defineLazyGlobal("moment", "moment", (m) => m.default);
 defineLazyGlobal("URL", "url", (m) => m.URL);
 defineLazyGlobal("URLSearchParams", "url", (m) => m.URLSearchParams);
+defineLazyGlobal("xml", "xml", (m) => m.default);
+defineLazyGlobal("OAuth", "oauth", (m) => m.default);
+defineLazyGlobal("FormData", "formdata", (m) => m.default);
+// The product's shim ran handlers with `window` naming the global object.
+Object.defineProperty(globalThis, "window", { value: globalThis, writable: true, configurable: true, enumerable: false });
+missingGlobal("AWS", "aws-sdk (the AWS global) is not available in this runtime: call AWS APIs with fetch (SigV4-signed requests)");
 
 // mini-racer declares its own timers with `var` (not configurable); ours are driven by
 // Python instead, and its manager must not stay reachable.

@@ -5,7 +5,6 @@ export const state = {
   nextId: 1,
   logs: new Map(),
   pending: new Map(),
-  pendingBySlot: new Map(),
   outbox: [],
   timers: [],
   fetchCounts: new Map(),
@@ -17,7 +16,6 @@ export function resetState(limits) {
   state.current = "run";
   state.logs = new Map();
   state.pending = new Map();
-  state.pendingBySlot = new Map();
   state.outbox = [];
   state.timers = [];
   state.fetchCounts = new Map();
@@ -30,7 +28,6 @@ export function addPending(kind, entry) {
   const id = state.nextId++;
   const slot = state.current;
   state.pending.set(id, { kind, slot, ...entry });
-  state.pendingBySlot.set(slot, (state.pendingBySlot.get(slot) || 0) + 1);
   return { id, slot };
 }
 
@@ -38,10 +35,5 @@ export function takePending(id) {
   const entry = state.pending.get(id);
   if (!entry) return undefined;
   state.pending.delete(id);
-  state.pendingBySlot.set(entry.slot, state.pendingBySlot.get(entry.slot) - 1);
   return entry;
-}
-
-export function isWaiting(slot) {
-  return (state.pendingBySlot.get(slot) || 0) > 0;
 }
