@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 
 from delivery.models import Destination, DestinationKind, Source
+from delivery.webhook import header_problem
 from functions.crypto import decrypt_value, encrypt_value
 from functions.instances import build_instance, instance_snapshot, store_instance_settings
 from functions.models import FunctionClass, ResourceType
@@ -105,6 +106,9 @@ def check_webhook_settings(settings: Any) -> tuple[str, dict[str, str]]:
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise InvalidInput("settings.headers must map names to strings", field="settings.headers")
+    for name, value in headers.items():
+        if (problem := header_problem(name, value)) is not None:
+            raise InvalidInput(f"settings.headers: {problem}", field="settings.headers")
     return url, headers
 
 

@@ -1,6 +1,7 @@
 """The tracking spec: which events the tracking API accepts, and what it stamps on them."""
 
 import json
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,11 @@ MAX_EVENT_BYTES = 32 * 1024
 MAX_REQUEST_BYTES = 500 * 1024
 # Batch-level fields that every event of a /v1/batch request inherits.
 _BATCH_DEFAULTS = ("context", "integrations")
+# Fields that end up in headers (messageId is the webhook's Idempotency-Key) and in URLs
+# that functions build: a line break there would let a public write key inject headers.
+IDENTIFIER_FIELDS = ("messageId", "userId", "anonymousId", "type", "event", "groupId", "previousId")
+# C0 controls, DEL, C1 controls (U+0085 NEL among them) and the Unicode line separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class InvalidEvent(ValueError):
@@ -36,8 +42,15 @@ def _check_event(event: Any, where: str) -> None:
     message_id = event.get("messageId")
     if message_id is not None and not (isinstance(message_id, str) and 0 < len(message_id) <= 200):
         raise InvalidEvent(f"{where}.messageId must be a string of at most 200 characters")
+    for name in IDENTIFIER_FIELDS:
+        if has_control_characters(event.get(name)):
+            raise InvalidEvent(f"{where}.{name} may not contain control characters or line breaks")
     if len(json.dumps(event, separators=(",", ":"))) > MAX_EVENT_BYTES:
         raise InvalidEvent(f"{where} is larger than 32 KB")
+
+
+def has_control_characters(value: Any) -> bool:
+    return isinstance(value, str) and _CONTROL.search(value) is not None
 
 
 def _present(value: Any) -> bool:
