@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-# Bounded so the fuzz tests run in CI in seconds; derandomized so a failure reproduces.
+# Bounded so the fuzz tests run in CI in seconds (FUZZ_EXAMPLES=2000 for a longer local
+# run); derandomized so a failure reproduces.
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
     deadline=None,
