@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from delivery.models import EventDelivery
+from workspace.stored_json import without_lone_surrogates
 
 _TABLE = EventDelivery._meta.db_table
 
@@ -46,11 +47,14 @@ RECORDED = {
 def json_text(value: Any) -> str:
     """Compact JSON, encoded by orjson (several times faster than json with DjangoJSONEncoder
     on the ledger's documents; datetimes keep their microseconds). What orjson refuses (an
-    integer beyond 64 bits, a Decimal, a lone surrogate) falls back to json as before."""
+    integer beyond 64 bits, a Decimal, a lone surrogate) falls back to json as before, with
+    lone surrogates (a function's output or logs may hold one) as U+FFFD: PostgreSQL refuses
+    the whole document otherwise, and the task with it."""
     try:
         return orjson.dumps(value).decode()
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps(value, cls=DjangoJSONEncoder, separators=(",", ":"))
+        safe = without_lone_surrogates(value)
+        return json.dumps(safe, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
 def _document(rows: list[EventDelivery], columns: list[str]) -> str:

@@ -4,6 +4,7 @@ from django.db.models.fields.json import KeyTextTransform
 
 from workspace.ids import new_id, new_write_key
 from workspace.models import Workspace
+from workspace.stored_json import StoredJSONDecoder
 
 
 class Source(models.Model):
@@ -100,7 +101,7 @@ class EventDelivery(models.Model):
     )
     message_id = models.CharField(max_length=200)
     event_type = models.CharField(max_length=16)
-    event = models.JSONField()
+    event = models.JSONField(decoder=StoredJSONDecoder)
     status = models.CharField(
         max_length=40, choices=DeliveryStatus.choices, default=DeliveryStatus.RETRYING
     )
@@ -108,8 +109,8 @@ class EventDelivery(models.Model):
     error_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    logs = models.JSONField(default=list, blank=True)
-    requests = models.JSONField(default=list, blank=True)
+    logs = models.JSONField(default=list, blank=True, decoder=StoredJSONDecoder)
+    requests = models.JSONField(default=list, blank=True, decoder=StoredJSONDecoder)
     received_at = models.DateTimeField()
     # The retry window (4 hours) runs from here; a replay starts a new window.
     window_started_at = models.DateTimeField(null=True, blank=True)
@@ -176,7 +177,7 @@ class OutboxEntry(models.Model):
 
     id = models.UUIDField(primary_key=True, editable=False)
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
-    events = models.JSONField()
+    events = models.JSONField(decoder=StoredJSONDecoder)
     created_at = models.DateTimeField()
     dispatched_at = models.DateTimeField(db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True, db_index=True)

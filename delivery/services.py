@@ -9,6 +9,7 @@ from delivery.catalog import HTTP_API
 from delivery.models import Destination, DestinationKind, Source
 from delivery.source_slugs import slug_checked, slug_for_name
 from delivery.url_masking import masked_url, url_unmasked
+from delivery.webhook import header_problem
 from functions.crypto import decrypt_value, encrypt_value
 from functions.instances import build_instance, instance_snapshot, store_instance_settings
 from functions.models import FunctionClass, ResourceType
@@ -140,6 +141,9 @@ def check_webhook_settings(settings: Any) -> tuple[str, dict[str, str]]:
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise InvalidInput("settings.headers must map names to strings", field="settings.headers")
+    for name, value in headers.items():
+        if (problem := header_problem(name, value)) is not None:
+            raise InvalidInput(f"settings.headers: {problem}", field="settings.headers")
     return url, headers
 
 

@@ -1,6 +1,7 @@
 """The tracking spec: which events the tracking API accepts, and what it stamps on them."""
 
 import json
+import re
 import uuid
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -12,6 +13,11 @@ MAX_EVENT_BYTES = 32 * 1024
 MAX_REQUEST_BYTES = 500 * 1024
 # Batch-level fields that every event of a /v1/batch request inherits.
 _BATCH_DEFAULTS = ("context", "integrations")
+# Fields that end up in headers (messageId is the webhook's Idempotency-Key) and in URLs
+# that functions build: a line break there would let a public write key inject headers.
+IDENTIFIER_FIELDS = ("messageId", "userId", "anonymousId", "type", "event", "groupId", "previousId")
+# C0 controls, DEL, C1 controls (U+0085 NEL among them) and the Unicode line separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class InvalidEvent(ValueError):
@@ -38,6 +44,9 @@ def _check_event(event: Any, where: str) -> None:
     message_id = event.get("messageId")
     if message_id is not None and not (isinstance(message_id, str) and 0 < len(message_id) <= 200):
         raise InvalidEvent(f"{where}.messageId must be a string of at most 200 characters")
+    for name in IDENTIFIER_FIELDS:
+        if has_control_characters(event.get(name)):
+            raise InvalidEvent(f"{where}.{name} may not contain control characters or line breaks")
     if event_size(event) > MAX_EVENT_BYTES:
         raise InvalidEvent(f"{where} is larger than 32 KB")
 
@@ -47,6 +56,10 @@ def event_size(event: dict[str, Any]) -> int:
     JSON with non-ASCII escaped, where CJK text counts double and emoji triple)."""
     text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
     return len(text.encode("utf-8", "surrogatepass"))
+
+
+def has_control_characters(value: Any) -> bool:
+    return isinstance(value, str) and _CONTROL.search(value) is not None
 
 
 def _present(value: Any) -> bool:

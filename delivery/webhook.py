@@ -16,6 +16,7 @@ httpx's sync client on 8 threads ~1,500/s, its async client ~190/s."""
 import asyncio
 import json
 import os
+import re
 from collections import deque
 from io import BytesIO
 from typing import Any
@@ -32,6 +33,20 @@ from workspace.operations.metrics import WEBHOOK_SECONDS
 
 USER_AGENT = "functions-webhook/1.0"
 _WEB = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
+# RFC 9110 field names are tokens; a value may not break the line (CR, LF) or end the C
+# string libcurl is handed (NUL). Whatever the origin (configured header or event field), a
+# header that fails this is never sent: a line break would start a header of the sender's.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_LINE_BREAK = re.compile(r"[\r\n\x00]")
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why `name: value` cannot be sent as a header, or None when it can."""
+    if not _HEADER_NAME.fullmatch(name):
+        return f"header name {name[:60]!r} is not a valid HTTP header name"
+    if _LINE_BREAK.search(value):
+        return f"header {name} may not contain line breaks (CR, LF) or NUL"
+    return None
 
 
 def _handle() -> pycurl.Curl:
@@ -157,17 +172,18 @@ def webhook_send(
         return [error_outcome("bad_request", "BlockedAddress", str(error)) for _ in events]
     except (OSError, ValueError) as error:
         return [error_outcome("retry", "RetryError", str(error)) for _ in events]
+    problem = next(filter(None, (header_problem(k, v) for k, v in headers.items())), None)
+    if problem is not None:
+        return [error_outcome("bad_request", "InvalidHeader", problem) for _ in events]
     fixed = [f"{name}: {value}" for name, value in headers.items()]
-    if any("\r" in line or "\n" in line for line in fixed):
-        message = "header names and values may not contain line breaks"
-        return [error_outcome("bad_request", "InvalidHeader", message) for _ in events]
     fixed.append("Content-Type: application/json")
-    jobs = [
-        (
-            url,
-            [*fixed, f"Idempotency-Key: {event['messageId']}"],
-            _body(event),
-        )
-        for event in events
-    ]
-    return _current_sender().send(jobs, pin)
+    outcomes: list[Outcome | None] = []
+    jobs = []
+    for event in events:
+        key = str(event.get("messageId", ""))
+        problem = header_problem("Idempotency-Key", key)
+        outcomes.append(error_outcome("bad_request", "InvalidHeader", problem) if problem else None)
+        if problem is None:
+            jobs.append((url, [*fixed, f"Idempotency-Key: {key}"], _body(event)))
+    sent = iter(_current_sender().send(jobs, pin) if jobs else [])
+    return [outcome or next(sent) for outcome in outcomes]

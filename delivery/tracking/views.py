@@ -2,10 +2,12 @@
 
 import base64
 import binascii
-import json
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -14,7 +16,14 @@ from django.views.decorators.http import require_POST
 from delivery.models import Source
 from delivery.outbox import BrokerUnavailable, events_accept
 from delivery.tracking.decoding import UndecodableBody, body_decoded
-from delivery.validation import MAX_REQUEST_BYTES, InvalidEvent, Refusal, events_from_body
+from delivery.validation import (
+    MAX_REQUEST_BYTES,
+    InvalidEvent,
+    Refusal,
+    events_from_body,
+    has_control_characters,
+)
+from workspace.json_input import JSONInputError, json_parse
 from workspace.operations.metrics import events_counted
 
 logger = logging.getLogger(__name__)
@@ -39,13 +48,23 @@ def _basic_username(request: HttpRequest) -> str | None:
 
 def _source(request: HttpRequest, body: dict[str, Any]) -> Source | None:
     write_key = _basic_username(request) or body.get("writeKey")
-    if not isinstance(write_key, str) or not write_key:
+    # A NUL or line break cannot be a write key, and PostgreSQL refuses NUL in a query.
+    if not isinstance(write_key, str) or not write_key or has_control_characters(write_key):
         return None
     return Source.objects.filter(write_key=write_key, enabled=True).first()
 
 
+def _declared_length(request: HttpRequest) -> int | None:
+    """Content-Length as a number of bytes, or None when it is not one (`abc`, `1e3`, `30, 5`)."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    return int(declared) if declared.isascii() and declared.isdigit() else None
+
+
 def _parse(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
-    if int(request.headers.get("Content-Length") or 0) > MAX_REQUEST_BYTES:
+    declared = _declared_length(request)
+    if declared is None:
+        return None, _error(400, "bad-request", "Content-Length must be a number of bytes")
+    if declared > MAX_REQUEST_BYTES:
         return None, _error(413, "payload-too-large", "the request is larger than 500 KB")
     raw = request.body
     if len(raw) > MAX_REQUEST_BYTES:
@@ -58,13 +77,30 @@ def _parse(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
         kinds = {413: "payload-too-large", 415: "unsupported-encoding"}
         return None, _error(error.status, kinds.get(error.status, "bad-request"), str(error))
     try:
-        return json.loads(raw), None
-    except (ValueError, UnicodeDecodeError) as error:
-        return None, _error(400, "bad-request", f"malformed JSON: {error}")
+        return json_parse(raw), None
+    except JSONInputError as error:
+        return None, _error(400, "bad-request", str(error))
+
+
+def _database_outage_is_503(
+    view: Callable[..., JsonResponse],
+) -> Callable[..., JsonResponse]:
+    """PostgreSQL down or unreachable: the documented 503, so clients retry, not an HTML 500."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("tracking API refused a request: database unavailable: %s", error)
+            return _error(503, "unavailable", "events cannot be accepted right now; retry later")
+
+    return wrapper
 
 
 @csrf_exempt
 @require_POST
+@_database_outage_is_503
 def track_call(request: HttpRequest, kind: str) -> JsonResponse:
     body, refused = _parse(request)
     if refused is not None:

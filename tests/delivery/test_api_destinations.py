@@ -206,3 +206,27 @@ def test_destination_delete_and_isolation(api, workspace):
     assert other.get(f"sources/{source.id}").status_code == 404
     assert api.delete(path).json() == {"data": {"status": "SUCCESS"}}
     assert AuditEvent.objects.first().action == "Integration Deleted"
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({"X-A": "1\r\nX-Injected: 1"}, "header X-A may not contain line breaks (CR, LF) or NUL"),
+        ({"X A": "1"}, "header name 'X A' is not a valid HTTP header name"),
+    ],
+)
+def test_webhook_header_that_cannot_be_sent_is_422_when_saved(api, workspace, headers, message):
+    source = source_factory(workspace)
+    before = audit_count()
+    body = {"url": "https://hooks.example/in", "headers": headers}
+    response = api.post(
+        "destinations",
+        {"sourceId": source.id, "metadataId": "webhook", "name": "hook", "settings": body},
+    )
+    assert response.status_code == 422
+    assert error_of(response) == {
+        "type": "ValidationFailure",
+        "message": f"settings.headers: {message}",
+        "field": "settings.headers",
+    }
+    assert not Destination.objects.exists() and audit_count() == before

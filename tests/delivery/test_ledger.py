@@ -187,3 +187,21 @@ def test_batch_sizes_are_measured_as_json_measures_them():
 
     for value in ([{"a": 1, "b": "x"}], [{"t": "é☃"}], [{"n": 2**70}], [{"f": 0.1}]):
         assert _encoded_size(value) == len(json.dumps(value, separators=(",", ":")))
+
+
+def test_record_of_a_function_failure_with_lone_surrogates_stores_replacement_characters(hook):
+    # A JavaScript string may hold a lone surrogate; PostgreSQL refuses the whole document.
+    rows, _, token = deliveries_claim(destination=hook, token=_leased(hook, n=1))
+    outcome = error_outcome(
+        "bad_request",
+        "Error",
+        "bad \ud800 value",
+        logs=[{"level": "log", "message": "s\udc00"}],
+        requests=[{"url": "https://x.example/\ud800", "method": "GET"}],
+    )
+    assert deliveries_record(destination=hook, rows=rows, outcomes=[outcome], token=token) == 1
+    row = EventDelivery.objects.get()
+    assert row.status == DeliveryStatus.BAD_REQUEST
+    assert row.error_message == "bad \ufffd value"
+    assert row.logs == [{"level": "log", "message": "s\ufffd"}]
+    assert row.requests[0]["url"] == "https://x.example/\ufffd"

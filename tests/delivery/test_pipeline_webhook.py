@@ -5,7 +5,7 @@ import pytest
 from delivery.destination_filters import destination_filter_create
 from delivery.models import DeliveryStatus, EventDelivery
 from delivery.services import destination_update
-from tests.delivery.helpers import post_batch, track, wait_final
+from tests.delivery.helpers import basic, post_batch, track, wait_final
 from tests.factories import source_factory, webhook_factory
 from workspace.audit import SYSTEM
 
@@ -103,3 +103,24 @@ def test_integrations_object_routes_per_destination(client, workspace, worker, r
     post_batch(client, source.write_key, events)
     wait_final(1, destination=kept)
     assert not EventDelivery.objects.filter(destination=skipped).exists()
+
+
+def test_message_id_header_injection_never_reaches_the_webhook(client, workspace, worker, receiver):
+    source = source_factory(workspace)
+    hook = webhook_factory(source, f"{receiver.url}/ok")
+    injected = {"event": "x", "userId": "u", "messageId": "abc\r\nX-Injected: yes"}
+    refused = client.post(
+        "/v1/track", injected, content_type="application/json", **basic(source.write_key)
+    )
+    assert refused.status_code == 400
+    assert "messageId may not contain control characters" in refused.json()["errors"][0]["message"]
+    # A clean event after it shows the pipeline ran and had nothing else to send.
+    clean = {"event": "x", "userId": "u", "messageId": "clean-1"}
+    response = client.post(
+        "/v1/track", clean, content_type="application/json", **basic(source.write_key)
+    )
+    assert response.status_code == 200
+    [row] = wait_final(1, destination=hook)
+    assert row.status == DeliveryStatus.DELIVERED and row.message_id == "clean-1"
+    assert [r["headers"]["Idempotency-Key"] for r in receiver.requests] == ["clean-1"]
+    assert not any("X-Injected" in r["headers"] for r in receiver.requests)

@@ -95,3 +95,41 @@ def test_webhook_url_that_is_not_http_is_refused(settings):
     [outcome] = _send("ftp://example.com/x", n=1)
     assert outcome.status == "bad_request"
     assert outcome.error["type"] == "BlockedAddress"
+
+
+def test_webhook_message_id_with_a_line_break_is_refused_for_that_event_only(settings, receiver):
+    # Rows accepted before ingest refused control characters (or replayed) still get here.
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+    events = [
+        {"type": "track", "messageId": "m0"},
+        {"type": "track", "messageId": "abc\r\nX-Injected: yes"},
+        {"type": "track", "messageId": "abc\nX-Injected: yes"},
+        {"type": "track", "messageId": "m3"},
+    ]
+    outcomes = webhook_send(url=f"{receiver.url}/ok", headers={}, events=events)
+    assert [o.status for o in outcomes] == ["delivered", "bad_request", "bad_request", "delivered"]
+    assert outcomes[1].error == {
+        "type": "InvalidHeader",
+        "message": "header Idempotency-Key may not contain line breaks (CR, LF) or NUL",
+    }
+    assert sorted(r["headers"]["Idempotency-Key"] for r in receiver.requests) == ["m0", "m3"]
+    assert not any("X-Injected" in r["headers"] for r in receiver.requests)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-A": "1\r\nX-Injected: 1"},
+        {"X-A": "1\nX-Injected: 1"},
+        {"X-A": "1\x00"},
+        {"X-A\r\nX-Injected": "1"},
+        {"X A": "1"},
+        {"": "1"},
+    ],
+)
+def test_webhook_configured_header_that_cannot_be_sent_is_refused(settings, receiver, headers):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+    outcomes = webhook_send(url=f"{receiver.url}/ok", headers=headers, events=[{"messageId": "m"}])
+    assert [o.status for o in outcomes] == ["bad_request"]
+    assert outcomes[0].error["type"] == "InvalidHeader"
+    assert receiver.requests == []

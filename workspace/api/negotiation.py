@@ -1,6 +1,8 @@
 """Media types: requests in `application/json` or the reference's versioned
 `application/vnd.segment.v1+json` (`v1beta`, `v1alpha`); answers always in JSON, with
-success bodies wrapped in `{"data": ...}`. Bodies over 1 MB are refused with 413."""
+success bodies wrapped in `{"data": ...}`. Bodies over 1 MB are refused with 413; bodies
+that are not JSON we can store (nested deeper than 64 levels, NaN, 1e400, a lone surrogate,
+NUL) with 400 before any view sees them."""
 
 import json
 from collections.abc import Iterable, Mapping
@@ -12,6 +14,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
+
+from workspace.json_input import JSONInputError, json_parse
 
 ACCEPTED_MEDIA_TYPES = frozenset(
     {
@@ -33,10 +37,6 @@ def body_limit() -> int:
     return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 1024 * 1024)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 class ApiJSONParser(BaseParser):
     media_type = "application/json"
 
@@ -55,14 +55,10 @@ class ApiJSONParser(BaseParser):
         if len(raw) > limit:
             raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
         try:
-            text = raw.decode("utf-8")
-            data = json.loads(text, parse_constant=_reject_constant)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"Malformed JSON: {exc}") from None
-        # PostgreSQL text and jsonb cannot hold NUL: refuse it here rather than fail later.
-        if "\\u0000" in text or "\x00" in text:
-            raise ParseError("Request body contains a NUL character (\\u0000)")
-        return data
+            return json_parse(raw)
+        except JSONInputError as exc:
+            message = str(exc)
+            raise ParseError(message[:1].upper() + message[1:]) from None
 
 
 class EnvelopeRenderer(JSONRenderer):
@@ -80,7 +76,12 @@ class EnvelopeRenderer(JSONRenderer):
         response = (renderer_context or {}).get("response")
         if response is not None and response.status_code < 400:
             data = {"data": data}
-        return super().render(data, accepted_media_type, renderer_context)
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            # A lone surrogate stored before ingest refused them (or echoed in an error):
+            # UTF-8 cannot encode it, JSON's \u escape can, so the page still answers.
+            return json.dumps(data, cls=self.encoder_class, separators=(",", ":")).encode()
 
 
 class ApiContentNegotiation(DefaultContentNegotiation):

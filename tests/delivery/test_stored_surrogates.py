@@ -1,0 +1,80 @@
+"""Reading rows that hold a lone surrogate: the embedded SQLite database keeps one inside
+JSON text (as a `\\ud800` escape) where PostgreSQL refuses it, and rows written before
+ingest refused them may exist. Read back, it is U+FFFD, and every page showing the row
+still answers."""
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from delivery.models import EventDelivery, OutboxEntry
+from tests.factories import source_factory, webhook_factory
+from workspace.stored_json import StoredJSONDecoder, without_lone_surrogates
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def delivery(workspace, monkeypatch):
+    """A row whose stored JSON text holds `"s\\ud800"` where it says `"s-placeholder"`."""
+    hook = webhook_factory(source_factory(workspace))
+    row = EventDelivery.objects.create(
+        workspace=workspace,
+        destination=hook,
+        message_id="m1",
+        event_type="track",
+        event={"type": "track", "event": "x", "userId": "s-placeholder"},
+        status="bad_request",
+        logs=[{"level": "log", "message": "s-placeholder"}],
+        received_at=timezone.now(),
+    )
+    for name in ("event", "logs"):
+        field = EventDelivery._meta.get_field(name)
+        real = field.from_db_value
+
+        def from_db_value(value, expression, connection, real=real):
+            text = value.replace("s-placeholder", "s\\ud800")
+            return real(text, expression, connection)
+
+        monkeypatch.setattr(field, "from_db_value", from_db_value)
+    return row
+
+
+def test_stored_lone_surrogate_reads_back_as_replacement_character(delivery):
+    row = EventDelivery.objects.get(pk=delivery.pk)
+    assert row.event["userId"] == "s\ufffd"
+    assert row.logs == [{"level": "log", "message": "s\ufffd"}]
+
+
+def test_event_deliveries_api_page_with_a_stored_lone_surrogate_answers(api, delivery):
+    response = api.get(f"destinations/{delivery.destination_id}/event-deliveries")
+    assert response.status_code == 200
+    [row] = response.json()["data"]["eventDeliveries"]
+    assert row["event"]["userId"] == "s\ufffd"
+    assert row["logs"] == [{"level": "log", "message": "s\ufffd"}]
+
+
+def test_event_deliveries_admin_pages_with_a_stored_lone_surrogate_answer(client, owner, delivery):
+    client.force_login(owner)
+    listing = client.get("/admin/delivery/eventdelivery/")
+    assert listing.status_code == 200
+    assert b"m1" in listing.content
+    page = client.get(f"/admin/delivery/eventdelivery/{delivery.pk}/change/")
+    assert page.status_code == 200
+    assert "s\ufffd" in page.content.decode()
+
+
+def test_decoder_keeps_surrogate_pairs_and_escaped_backslashes():
+    text = json.dumps({"a": "\U0001f680", "b": "\\ud800", "\udc00k": ["\ud800"]})
+    assert json.loads(text, cls=StoredJSONDecoder) == {
+        "a": "\U0001f680",
+        "b": "\\ud800",
+        "\ufffdk": ["\ufffd"],
+    }
+
+
+def test_outbox_events_decode_the_same_way():
+    field = OutboxEntry._meta.get_field("events")
+    assert field.decoder is StoredJSONDecoder
+    assert without_lone_surrogates([{"x": 1.5, "y": None}]) == [{"x": 1.5, "y": None}]

@@ -1,0 +1,36 @@
+"""JSON read back from the database, made safe to show and send.
+
+Ingest refuses lone UTF-16 surrogates (`workspace.json_input`), but a value can still hold
+one: rows written before that, the embedded SQLite database (which keeps JSON as text, so
+a `\\ud800` escape survives), or a function's output (a JavaScript string may hold a lone
+surrogate). Python keeps it in a `str`, and the first UTF-8 encode of a page showing it
+fails, so every list containing the row answered 500. Read back, each lone surrogate
+becomes U+FFFD (the replacement character), the one substitution UTF-8 decoders make."""
+
+import json
+import re
+from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A dumped or stored text can only hold a lone surrogate as an escape (`\ud800`).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    return value
+
+
+class StoredJSONDecoder(json.JSONDecoder):
+    """The JSONField decoder of rows that hold user data (events, handler logs)."""
+
+    def decode(self, s: str, *args: Any, **kwargs: Any) -> Any:
+        value = super().decode(s, *args, **kwargs)
+        # A surrogate pair decodes to one character outside the BMP, never a surrogate.
+        return without_lone_surrogates(value) if _SURROGATE_ESCAPE.search(s) else value
