@@ -122,13 +122,16 @@ def bodies(fields: dict[str, st.SearchStrategy[str]]) -> st.SearchStrategy[bytes
     )
 
 
-def assert_envelope(response: Any, *, allowed: set[str]) -> None:
-    """No 5xx, and a 4xx answers `{"errors": [{...}]}` with `allowed` keys in each item."""
+def assert_envelope(
+    response: Any, *, allowed: set[str], top: frozenset[str] = frozenset({"errors"})
+) -> None:
+    """No 5xx, and a 4xx answers `{"errors": [{...}]}` (plus the `top` keys the API adds)
+    with `allowed` keys in each item."""
     assert response.status_code < 500, response.content[:500]
     if response.status_code < 400:
         return
     payload = response.json()
-    assert set(payload) == {"errors"}, payload
+    assert set(payload) == set(top), payload
     assert payload["errors"], payload
     for item in payload["errors"]:
         assert {"type", "message"} <= set(item) <= allowed, item

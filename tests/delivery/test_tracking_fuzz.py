@@ -35,6 +35,10 @@ batch_bodies = st.lists(event_bodies, min_size=1, max_size=3).map(
 KINDS = ["track", "identify", "page", "screen", "group", "alias"]
 
 
+# The tracking API answers `code` and `message` too (what analytics-python reads).
+TRACKING_ERROR_KEYS = frozenset({"errors", "code", "message"})
+
+
 @pytest.fixture
 def source(workspace, monkeypatch):
     monkeypatch.setattr("delivery.outbox.outbox_publish", lambda entry_id: None)
@@ -49,11 +53,11 @@ def test_tracking_fuzz_single_events(client, source, kind, raw):
         f"/v1/{kind}", raw, content_type="application/json", **basic(source.write_key)
     )
     event(f"HTTP {response.status_code} {response.content[:60]!r}")
-    assert_envelope(response, allowed={"type", "message"})
+    assert_envelope(response, allowed={"type", "message"}, top=TRACKING_ERROR_KEYS)
     stored = OutboxEntry.objects.count() - before
     assert stored == (1 if response.status_code == 200 else 0)
     if stored:
-        assert response.json() == {"success": True}
+        assert response.json()["success"] is True
         # What was accepted reads back (no value PostgreSQL kept but cannot give back).
         assert OutboxEntry.objects.order_by("-created_at").first().events
 
@@ -66,5 +70,5 @@ def test_tracking_fuzz_batches(client, source, raw):
         "/v1/batch", raw, content_type="application/json", **basic(source.write_key)
     )
     event(f"HTTP {response.status_code} {response.content[:60]!r}")
-    assert_envelope(response, allowed={"type", "message"})
+    assert_envelope(response, allowed={"type", "message"}, top=TRACKING_ERROR_KEYS)
     assert OutboxEntry.objects.count() - before == (1 if response.status_code == 200 else 0)

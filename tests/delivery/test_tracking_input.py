@@ -36,7 +36,7 @@ def _post(client, source, raw: bytes, path: str = "/v1/track", **extra):
 def _refused(response, status: int, kind: str) -> str:
     assert response.status_code == status, response.content
     body = response.json()
-    assert set(body) == {"errors"}
+    assert set(body) == {"code", "message", "errors"} and body["code"] == kind
     [error] = body["errors"]
     assert set(error) == {"type", "message"} and error["type"] == kind
     assert not OutboxEntry.objects.exists()
@@ -165,9 +165,10 @@ def test_database_outage_at_ingest_is_503(client, source, published, monkeypatch
     monkeypatch.setattr(OutboxEntry.objects, "create", unreachable)
     response = _post(client, source, b'{"event": "x", "userId": "u"}')
     assert response.status_code == 503
+    message = "events cannot be accepted right now; retry later"
     assert response.json() == {
-        "errors": [
-            {"type": "unavailable", "message": "events cannot be accepted right now; retry later"}
-        ]
+        "code": "unavailable",
+        "message": message,
+        "errors": [{"type": "unavailable", "message": message}],
     }
     assert published == []
