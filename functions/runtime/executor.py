@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -11,6 +12,7 @@ from functions.runtime.contexts import context_key, warm_contexts
 from functions.runtime.errors import (
     SandboxKilled,
     ScriptError,
+    internal_error,
     memory_error,
     status_of_kill,
     timeout_error,
@@ -19,6 +21,9 @@ from functions.runtime.fetch import FetchSession
 from functions.runtime.invocation import Job, Progress, invoke
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,11 @@ def _kill_error(killed: SandboxKilled, config: RuntimeConfig, timeout_ms: int) -
 async def execute(request: RunRequest) -> RunResult:
     started = time.perf_counter()
     config = load_config()
-    result = await _run(request, config)
+    try:
+        result = await _run(request, config)
+    except Exception as exc:  # a run must end in statuses, never in a crashed task
+        logger.exception("function run failed inside the runtime")
+        result = RunResult.failed(len(request.events), "bad_request", internal_error(exc))
     result.duration_ms = round((time.perf_counter() - started) * 1000, 3)
     return redact_run(result, request.sensitive_values)
 

@@ -255,10 +255,8 @@ async def perform_fetch(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run one fetch; returns the resolution for JS and the trace entry."""
     started = time.perf_counter()
-    timeout = budget_s
-    if spec.get("timeout"):
-        timeout = min(timeout, float(spec["timeout"]) / 1000)
     try:
+        timeout = _timeout_s(spec.get("timeout"), budget_s)
         result = await asyncio.wait_for(_follow(session, spec), max(timeout, 0.001))
         resolution: dict[str, Any] = {"id": spec["id"], **result}
         status: int | None = result["status"]
@@ -275,6 +273,12 @@ async def perform_fetch(
     if error:
         trace["error"] = error
     return resolution, trace
+
+
+def _timeout_s(raw: Any, budget_s: float) -> float:
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and 0 < raw < float("inf"):
+        return min(budget_s, raw / 1000)
+    return budget_s
 
 
 def _safe_trace_url(raw: Any) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from functions.runtime.config import RuntimeConfig
 from functions.runtime.errors import SandboxKilled
 from functions.runtime.fetch import FetchSession, perform_fetch
+from functions.runtime.protocol import parse_step, timer_delay_ms
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
 NEVER_FINISHED = {
@@ -81,6 +82,9 @@ class _Run:
             await self.call("start", self._start_payload())
             await self._loop()
         except SandboxKilled as killed:
+            if killed.kind == "crash":
+                # The function changed what the driver relies on: never reuse the context.
+                self.sandbox.broken = True
             self.progress.killed = killed
         finally:
             for task in self.tasks:
@@ -101,8 +105,9 @@ class _Run:
     async def _loop(self) -> None:
         deliver: list[dict[str, Any]] = []
         while True:
-            out = json.loads(
-                await self.call("step", {"seed": fresh_seed(), "resolutions": deliver})
+            out = parse_step(
+                await self.call("step", {"seed": fresh_seed(), "resolutions": deliver}),
+                len(self.tasks),
             )
             self._absorb(out)
             if len(self.progress.settled) >= len(self.job.events):
@@ -139,7 +144,7 @@ class _Run:
             return await perform_fetch(self.session, spec, self.remaining())
 
     async def _timer(self, timer: dict[str, Any]) -> tuple[dict[str, Any], None]:
-        await asyncio.sleep(float(timer["delay"]) / 1000)
+        await asyncio.sleep(timer_delay_ms(timer.get("delay")) / 1000)
         return {"kind": "timer", "id": timer["id"]}, None
 
     async def _wait_for_io(self) -> bool:
