@@ -22,7 +22,6 @@ from functions.runtime.invocation import Job, Progress, invoke
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
 
-
 logger = logging.getLogger(__name__)
 
 
