@@ -46,8 +46,9 @@ def preview_run(
         return _invalid_settings(errors, len(batch_events), batch)
     # Imported here: the web process loads the runtime's Python side only when a test runs.
     from functions.runtime import run_function
+    from functions.runtime.redaction import secret_texts
 
-    secrets = [str(settings[n]) for n in sensitive_names(settings_schema) if settings.get(n)]
+    secrets = secret_texts(settings.get(n) for n in sensitive_names(settings_schema))
     kind = "insert" if resource_type == ResourceType.INSERT_DESTINATION else "destination"
     result = run_function(
         code=code,
