@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 JS     := functions/runtime/js
 BUNDLE := $(JS)/dist/prelude.js
 
-.PHONY: install run test bench lint worker clean
+.PHONY: install run serve test bench lint worker clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,10 +16,18 @@ $(BUNDLE): $(JS)/package.json $(JS)/package-lock.json $(wildcard $(JS)/src/*) $(
 	npm ci --no-audit --no-fund --prefix $(JS)
 	npm run build --prefix $(JS)
 
-install: $(STAMP) $(BUNDLE)
+CHARTS := static/console/dist/charts.js
+$(CHARTS): frontend/charts/package.json frontend/charts/package-lock.json $(wildcard frontend/charts/src/*)
+	npm ci --no-audit --no-fund --prefix frontend/charts
+	npm run build --prefix frontend/charts
+
+install: $(STAMP) $(BUNDLE) $(CHARTS)
 
 run: install
 	bash scripts/run.sh
+
+serve: install
+	bash scripts/serve.sh
 
 test: install
 	bash scripts/test.sh
@@ -35,4 +43,4 @@ worker: install
 	$(VENV)/bin/celery -A workspace worker -B -l info --concurrency 2
 
 clean:
-	rm -rf $(VENV) $(JS)/node_modules $(JS)/dist var
+	rm -rf $(VENV) $(JS)/node_modules $(JS)/dist frontend/*/node_modules static/console/dist var

@@ -1,5 +1,5 @@
-"""Admin pages of the delivery app. EventDelivery: a read-only list with filters and a
-replay action (the lead registers the other delivery models below)."""
+"""Operator pages of the delivery app (superusers; members use the console): sources,
+destinations with their filters, and the read-only EventDelivery list with a replay action."""
 
 from typing import Any
 
@@ -35,17 +35,24 @@ from delivery.services import (
     source_update,
     webhook_headers,
 )
-from functions.admin_access import WorkspaceScopedAdmin, actor_of, is_member
+from functions.admin_access import (
+    WORKSPACE_FILTER,
+    OperatorAdmin,
+    actor_of,
+    is_operator,
+    require_in_admin,
+)
 from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
 from functions.schema import validate_setting_values
 from functions.services import latest_version
 from workspace.errors import DomainError
-from workspace.queries import can_admin_source
+from workspace.permissions import Action, can
 
 
 @admin.register(EventDelivery)
-class EventDeliveryAdmin(WorkspaceScopedAdmin):
+class EventDeliveryAdmin(OperatorAdmin):
+    view_action = Action.DELIVERIES_VIEW
     list_display = (
         "message_id",
         "destination",
@@ -56,7 +63,12 @@ class EventDeliveryAdmin(WorkspaceScopedAdmin):
         "received_at",
         "next_attempt_at",
     )
-    list_filter = ("status", "event_type", "destination", "received_at")
+    list_filter = (
+        "status",
+        "event_type",
+        ("destination", admin.RelatedOnlyFieldListFilter),
+        "received_at",
+    )
     search_fields = ("message_id", "error_message")
     date_hierarchy = "received_at"
     list_select_related = ("destination",)
@@ -72,20 +84,27 @@ class EventDeliveryAdmin(WorkspaceScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, self.view_action, obj and obj.destination)
+
     def has_replay_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
+        return is_operator(request)
 
     @admin.action(description="Replay the selected failed deliveries", permissions=["replay"])
     def replay_failed(self, request: HttpRequest, queryset: QuerySet[EventDelivery]) -> None:
-        allowed = [
-            row.pk
-            for row in queryset.select_related("destination__source")
-            if request.user.is_superuser
-            or can_admin_source(request.user, row.workspace, row.destination.source)
-        ]
-        skipped = queryset.count() - len(allowed)
-        count = deliveries_replay_selected(
-            deliveries=EventDelivery.objects.filter(pk__in=allowed), actor=actor_of(request)
+        allowed: dict[Any, list[int]] = {}
+        rows = queryset.select_related("workspace", "destination__source")
+        for row in rows:
+            if can(request.user, Action.DELIVERIES_REPLAY, row.workspace, row.destination):
+                allowed.setdefault(row.workspace, []).append(row.pk)
+        skipped = len(rows) - sum(len(ids) for ids in allowed.values())
+        count = sum(
+            deliveries_replay_selected(
+                workspace=workspace,
+                deliveries=EventDelivery.objects.filter(pk__in=ids),
+                actor=actor_of(request),
+            )
+            for workspace, ids in allowed.items()
         )
         self.message_user(request, f"{count} failed deliveries sent again.", messages.SUCCESS)
         if skipped:
@@ -107,10 +126,11 @@ class SourceForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(WorkspaceScopedAdmin):
+class SourceAdmin(OperatorAdmin):
     form = SourceForm
+    view_action = change_action = Action.SOURCE_ADMIN
     list_display = ("name", "write_key", "enabled", "workspace", "destination_count")
-    list_filter = ("enabled", "workspace")
+    list_filter = ("enabled", WORKSPACE_FILTER)
     search_fields = ("name", "id")
     readonly_fields = ("id", "write_key", "created_at")
 
@@ -121,23 +141,19 @@ class SourceAdmin(WorkspaceScopedAdmin):
     def destination_count(self, source: Source) -> int:
         return source.destinations.count()
 
-    def may_change(self, user: Any, obj: Source) -> bool:
-        return can_admin_source(user, obj.workspace, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_member(request)
-
     def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if change:
+            original = Source.objects.get(pk=obj.pk)
+            require_in_admin(request, Action.SOURCE_ADMIN, original)
             source_update(
-                source=Source.objects.get(pk=obj.pk),
+                source=original,
                 actor=actor_of(request),
                 name=data["name"],
                 enabled=data["enabled"],
             )
             return
-        if not can_admin_source(request.user, data["workspace"], None):
+        if not can(request.user, Action.SOURCE_CREATE, data["workspace"]):
             raise PermissionDenied
         obj.pk = source_create(
             workspace=data["workspace"],
@@ -147,6 +163,7 @@ class SourceAdmin(WorkspaceScopedAdmin):
         ).pk
 
     def delete_model(self, request: HttpRequest, obj: Source) -> None:
+        require_in_admin(request, Action.SOURCE_ADMIN, obj)
         source_delete(source=obj, actor=actor_of(request))
 
 
@@ -188,9 +205,28 @@ class DestinationForm(forms.ModelForm):
         model = Destination
         fields = ["source", "name", "kind", "enabled", "webhook_url", "max_attempts"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            # Only functions of the destination's own workspace may be connected to it.
+            insert = self.fields["insert_function"]
+            assert isinstance(insert, forms.ModelChoiceField)
+            insert.queryset = FunctionClass.objects.filter(
+                workspace=self.instance.workspace, resource_type=ResourceType.INSERT_DESTINATION
+            )
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        source = data.get("source") or getattr(self.instance, "source", None)
+        for name in ("function", "insert_function"):
+            function = data.get(name)
+            if (
+                function is not None
+                and source is not None
+                and function.workspace != source.workspace
+            ):
+                raise ValidationError({name: "Choose a function of the source's workspace."})
         if data.get("insert_function") is not None:
             schema = latest_version(data["insert_function"]).settings_schema
             try:
@@ -243,18 +279,20 @@ class DestinationFilterInline(admin.TabularInline):
 
     # The destination's own change permission (Source Admin) guards the whole page.
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
+        return is_operator(request)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
+        return is_operator(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
+        return is_operator(request)
 
 
 @admin.register(Destination)
-class DestinationAdmin(WorkspaceScopedAdmin):
+class DestinationAdmin(OperatorAdmin):
     form = DestinationForm
+    view_action = Action.DESTINATION_VIEW
+    change_action = Action.DESTINATION_CHANGE
     inlines = [DestinationFilterInline]
     list_display = (
         "name",
@@ -265,7 +303,7 @@ class DestinationAdmin(WorkspaceScopedAdmin):
         "enabled",
         "deliveries",
     )
-    list_filter = ("kind", "enabled", "workspace")
+    list_filter = ("kind", "enabled", WORKSPACE_FILTER)
     search_fields = ("name", "id", "webhook_url")
     list_select_related = ("source", "function_instance__function")
 
@@ -336,18 +374,14 @@ class DestinationAdmin(WorkspaceScopedAdmin):
             '<a href="{}?destination__id__exact={}">event deliveries</a>', url, destination.pk
         )
 
-    def may_change(self, user: Any, obj: Destination) -> bool:
-        return can_admin_source(user, obj.workspace, obj.source)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_member(request)
-
     def save_model(self, request: HttpRequest, obj: Destination, form: Any, change: bool) -> None:
         data, actor = form.cleaned_data, actor_of(request)
         if change:
+            original = Destination.objects.get(pk=obj.pk)
+            require_in_admin(request, Action.DESTINATION_CHANGE, original)
             settings = {"headers": data["webhook_headers"]} if data.get("webhook_headers") else None
             destination_update(
-                destination=Destination.objects.get(pk=obj.pk),
+                destination=original,
                 actor=actor,
                 name=data["name"],
                 enabled=data["enabled"],
@@ -366,8 +400,7 @@ class DestinationAdmin(WorkspaceScopedAdmin):
                 )
             return
         source = data["source"]
-        if not can_admin_source(request.user, source.workspace, source):
-            raise PermissionDenied
+        require_in_admin(request, Action.SOURCE_ADMIN, source)
         if data["kind"] == DestinationKind.FUNCTION:
             created = destination_create_function(
                 workspace=source.workspace,
@@ -396,7 +429,9 @@ class DestinationAdmin(WorkspaceScopedAdmin):
         for row in formset.forms:
             data = getattr(row, "cleaned_data", {})
             if row.instance.pk and data.get("DELETE"):
-                destination_filter_delete(item=row.instance, actor=actor_of(request))
+                destination_filter_delete(
+                    destination=destination, item=row.instance, actor=actor_of(request)
+                )
             elif not row.instance.pk and row.has_changed() and not data.get("DELETE"):
                 formset.new_objects.append(
                     destination_filter_create(
@@ -412,4 +447,5 @@ class DestinationAdmin(WorkspaceScopedAdmin):
                 )
 
     def delete_model(self, request: HttpRequest, obj: Destination) -> None:
+        require_in_admin(request, Action.DESTINATION_CHANGE, obj)
         destination_delete(destination=obj, actor=actor_of(request))

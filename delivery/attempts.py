@@ -16,6 +16,14 @@ from delivery.ledger import (
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.outbox import batch_size_of, destinations_loaded, outbox_process
 from delivery.pipeline import deliver_events
+from workspace.operations.logs import deliveries_logged
+from workspace.operations.metrics import deliveries_counted
+
+
+def _function_id(destination: Destination) -> str | None:
+    """The function that handled the batch: the destination function, else the insert one."""
+    instance = destination.function_instance or getattr(destination, "insert_instance", None)
+    return instance.function_id if instance is not None else None
 
 
 def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], token: str) -> int:
@@ -23,6 +31,13 @@ def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], toke
     if rows:
         outcomes = deliver_events(destination, [row.event for row in rows])
         deliveries_record(destination=destination, rows=rows, outcomes=outcomes, token=token)
+        deliveries_counted(kind=destination.kind, statuses=[row.status for row in rows])
+        deliveries_logged(
+            workspace_id=destination.workspace_id,
+            destination_id=destination.pk,
+            function_id=_function_id(destination),
+            outcomes=[(row.message_id, row.status) for row in rows],
+        )
     return len(rows)
 
 

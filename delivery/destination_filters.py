@@ -82,9 +82,13 @@ def destination_filter_create(
 
 
 @transaction.atomic
-def destination_filter_delete(*, item: DestinationFilter, actor: Actor) -> None:
+def destination_filter_delete(
+    *, destination: Destination, item: DestinationFilter, actor: Actor
+) -> None:
+    if item.destination_id != destination.id:
+        raise InvalidInput(f"filter {item.id} not found on this destination", field="filterId")
     audit_record(
-        workspace=item.destination.workspace,
+        workspace=destination.workspace,
         actor=actor,
         action="Destination Filter Deleted",
         resource_type="DESTINATION_FILTER",

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 
 from workspace.ids import new_id, new_write_key
 from workspace.models import Workspace
@@ -68,6 +70,17 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed"
 
 
+# Outcomes that are not failures (in this order: the failures index and its queries must
+# spell the same list for PostgreSQL to use the index).
+NOT_ERROR_STATUSES = (
+    "delivered",
+    "filtered",
+    "filtered_by_destination_filter",
+    "dropped",
+    "retrying",
+)
+
+
 class EventDelivery(models.Model):
     """The fate of one event at one destination."""
 
@@ -124,6 +137,28 @@ class EventDelivery(models.Model):
                 condition=~models.Q(lease_token=""),
                 name="delivery_leased_idx",
             ),
+            # Event Delivery's windows: the list, the live part of the metrics, health.
+            models.Index(fields=["destination", "received_at"], name="delivery_received_idx"),
+            # The failure breakdown reads only failures, a small share of the ledger.
+            models.Index(
+                fields=["destination", "received_at"],
+                condition=~models.Q(
+                    status__in=[
+                        "delivered",
+                        "filtered",
+                        "filtered_by_destination_filter",
+                        "dropped",
+                        "retrying",
+                    ]
+                ),
+                name="delivery_failures_idx",
+            ),
+            # Event Delivery's search by userId.
+            models.Index(
+                "destination",
+                KeyTextTransform("userId", "event"),
+                name="delivery_user_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -174,3 +209,110 @@ class DestinationFilter(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class HealthState(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    DEGRADED = "degraded", "Degraded"
+    FAILING = "failing", "Failing"
+
+
+class ConnectionHealth(models.Model):
+    """The health of one connection (a destination with its insert function, or a destination
+    function), re-evaluated by beat from the ledger of the last minutes (`delivery.health`)."""
+
+    destination = models.OneToOneField(
+        Destination, on_delete=models.CASCADE, primary_key=True, related_name="health"
+    )
+    state = models.CharField(max_length=16, choices=HealthState.choices, default="healthy")
+    since = models.DateTimeField()
+    error_rate = models.FloatField(null=True, blank=True)
+    events = models.PositiveIntegerField(default=0)
+    top_error = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField()
+    # Opt-in: disable the connection once it has been failing this long (minutes).
+    auto_disable_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.destination_id}: {self.state}"
+
+
+class HealthAlert(models.Model):
+    """One notice per state change of a connection, shown in the console and sent out."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
+    from_state = models.CharField(max_length=16)
+    to_state = models.CharField(max_length=16)
+    message = models.TextField()
+    auto_disabled = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.destination_id}: {self.from_state} → {self.to_state}"
+
+
+class AlertSubscription(models.Model):
+    """A person who wants the alerts of every connection a function runs in."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    function = models.ForeignKey(
+        "functions.FunctionClass", on_delete=models.CASCADE, related_name="alert_subscriptions"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "function"], name="uniq_alert_subscription")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.function_id}"
+
+
+class DeliveryRollup(models.Model):
+    """Counts per destination, hour (of `received_at`) and status, for hours whose deliveries
+    are final: Event Delivery's day and week windows read these instead of the ledger, and
+    they outlive ledger retention (`delivery/rollups.py`)."""
+
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    status = models.CharField(max_length=40)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["destination", "hour", "status"], name="uniq_rollup_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.destination_id} {self.hour:%Y-%m-%d %H}h {self.status}: {self.count}"
+
+
+class RollupState(models.Model):
+    """Every hour before `rolled_until` is rolled up, except the hours marked dirty (a replay
+    sent their events again) until they are final once more."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    rolled_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rolled until {self.rolled_until}"
+
+
+class DirtyRollupHour(models.Model):
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["destination", "hour"], name="uniq_dirty_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.destination_id} {self.hour:%Y-%m-%d %H}h"

@@ -199,6 +199,9 @@ def destination_create_function(
 ) -> Destination:
     """Connect a destination function to a source: the instance is the destination."""
     _check_source(workspace, source)
+    if function.workspace_id != workspace.id:
+        # Another workspace's function is "not found", as the API answers for its id.
+        raise InvalidInput(f"{function.api_id} not found", field="metadataId")
     if function.resource_type != ResourceType.DESTINATION:
         raise InvalidInput(f"{function.api_id} is not a destination function", field="metadataId")
     instance = build_instance(

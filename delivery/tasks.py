@@ -5,7 +5,11 @@ import uuid
 
 from celery import shared_task
 
+from delivery.alerts import alert_send
 from delivery.attempts import leased_deliver, outbox_entry_deliver
+from delivery.health import health_evaluate
+from delivery.retention import ledger_prune
+from delivery.rollups import rollups_advance
 from delivery.sweeper import pipeline_sweep
 
 
@@ -24,3 +28,24 @@ def attempt_deliveries(destination_id: str, token: str) -> int:
 @shared_task(name="delivery.sweep", acks_late=True, ignore_result=True, expires=30)
 def sweep() -> dict[str, int]:
     return pipeline_sweep()
+
+
+@shared_task(name="delivery.prune_ledger", acks_late=True, ignore_result=True, expires=300)
+def prune_ledger() -> dict[str, int]:
+    pruned = ledger_prune()
+    return {"routine": pruned.routine, "failed": pruned.failed}
+
+
+@shared_task(name="delivery.connection_health", acks_late=True, ignore_result=True, expires=60)
+def connection_health() -> int:
+    """Re-evaluate every connection; each state change is alerted once."""
+    alerts = health_evaluate()
+    for alert in alerts:
+        alert_send(alert)
+    return len(alerts)
+
+
+@shared_task(name="delivery.roll_up", acks_late=True, ignore_result=True, expires=300)
+def roll_up() -> int:
+    """Hourly counts of final hours for Event Delivery's day and week windows."""
+    return rollups_advance()

@@ -22,11 +22,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-import pycurl  # type: ignore[import-untyped]
+import pycurl  # type: ignore[import-untyped, unused-ignore]
 from django.conf import settings
 
 from delivery.outcomes import Outcome, error_outcome
 from functions.runtime.addresses import BlockedAddress, resolve
+from workspace.operations.metrics import WEBHOOK_SECONDS
 
 USER_AGENT = "functions-webhook/1.0"
 _WEB = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
@@ -94,6 +95,7 @@ class _Sender:
 
 def _answered(handle: pycurl.Curl) -> Outcome:
     code = int(handle.getinfo(pycurl.RESPONSE_CODE))
+    WEBHOOK_SECONDS.labels(f"{code // 100}xx").observe(handle.getinfo(pycurl.TOTAL_TIME))
     request = {"url": handle.url, "method": "POST", "status": code}
     if 200 <= code < 300:
         return Outcome("delivered", requests=[request])
@@ -104,6 +106,7 @@ def _answered(handle: pycurl.Curl) -> Outcome:
 
 
 def _network_error(handle: pycurl.Curl, message: str) -> Outcome:
+    WEBHOOK_SECONDS.labels("network_error").observe(handle.getinfo(pycurl.TOTAL_TIME))
     request = {"url": handle.url, "method": "POST"}
     return error_outcome("retry", "RetryError", f"network error: {message}", requests=[request])
 

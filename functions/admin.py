@@ -1,5 +1,7 @@
-"""The function editor: Save makes a version, Save & Deploy moves chosen instances to it,
-the Test panel runs unsaved code in the production runtime."""
+"""Operator pages for functions and instances (superusers; members use the console). Save
+goes through `functions.services` and makes a version; versions are listed read-only; the
+Test panel runs the editor's code in the production runtime. Deploy and restore live in the
+console and the Public API."""
 
 import json
 from typing import Any
@@ -7,40 +9,34 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import path
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
-from functions.admin_access import WorkspaceScopedAdmin, actor_of
+from functions.admin_access import (
+    WORKSPACE_FILTER,
+    OperatorAdmin,
+    actor_of,
+    require_in_admin,
+)
 from functions.instances import instance_settings_masked, instance_update
-from functions.models import FunctionClass, FunctionInstance, FunctionVersion
+from functions.models import FunctionClass, FunctionInstance
 from functions.preview import PreviewInputError, preview_function
 from functions.schema import validate_settings_schema
-from functions.services import (
-    function_create,
-    function_deploy,
-    function_update,
-    function_version_restore,
-)
+from functions.services import function_create, function_delete, function_update
 from workspace.errors import DomainError
-from workspace.queries import (
-    can_admin_source,
-    can_edit_function,
-    can_view_function,
-    workspaces_of,
-)
+from workspace.permissions import Action, can, instance_source
 
-_SERVICE_FIELDS = {
-    "display_name": "display_name",
-    "description": "description",
-    "logo_url": "logo_url",
-    "code": "code",
-    "settings_schema": "settings_schema",
-    "batch_max_count": "batch_max_count",
-}
+_EDITABLE = (
+    "display_name",
+    "description",
+    "logo_url",
+    "code",
+    "settings_schema",
+    "batch_max_count",
+)
 
 
 class PrettyJSONField(forms.JSONField):
@@ -52,25 +48,10 @@ class PrettyJSONField(forms.JSONField):
 
 class FunctionClassForm(forms.ModelForm):
     logo_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
-    deploy_to = forms.ModelMultipleChoiceField(
-        queryset=FunctionInstance.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Instances that Save & Deploy moves to the new version.",
-    )
 
     class Meta:
         model = FunctionClass
-        fields = [
-            "workspace",
-            "resource_type",
-            "display_name",
-            "description",
-            "logo_url",
-            "code",
-            "settings_schema",
-            "batch_max_count",
-        ]
+        fields = ["workspace", "resource_type", *_EDITABLE]
         field_classes = {"settings_schema": PrettyJSONField}
         widgets = {
             "code": forms.Textarea(
@@ -79,17 +60,6 @@ class FunctionClassForm(forms.ModelForm):
             "settings_schema": forms.Textarea(attrs={"rows": 8, "class": "function-schema"}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.instance._state.adding:
-            instances = self.instance.instances.order_by("name")
-            deploy_to = self.fields["deploy_to"]
-            assert isinstance(deploy_to, forms.ModelMultipleChoiceField)
-            deploy_to.queryset = instances
-            deploy_to.initial = list(instances)
-        else:
-            del self.fields["deploy_to"]
-
     def clean_settings_schema(self) -> list[dict[str, Any]]:
         try:
             return validate_settings_schema(self.cleaned_data["settings_schema"] or [])
@@ -97,163 +67,110 @@ class FunctionClassForm(forms.ModelForm):
             raise ValidationError(error.message) from None
 
 
-class VersionInline(admin.TabularInline):
-    model = FunctionVersion
-    fields = ("number", "author", "created_at", "running_on", "restore")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("-number",)
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description="instances on it")
-    def running_on(self, version: FunctionVersion) -> int:
-        return version.instances.count()
-
-    @admin.display(description="")
-    def restore(self, version: FunctionVersion) -> str:
-        url = reverse(
-            "admin:functions_functionclass_restore", args=[version.function_id, version.id]
-        )
-        return format_html(
-            '<button type="submit" form="restore-form" formaction="{}" class="button">'
-            "Restore</button>",
-            url,
-        )
-
-
 @admin.register(FunctionClass)
-class FunctionClassAdmin(WorkspaceScopedAdmin):
+class FunctionClassAdmin(OperatorAdmin):
     form = FunctionClassForm
     change_form_template = "admin/functions/functionclass/change_form.html"
+    view_action = Action.FUNCTION_VIEW
+    change_action = Action.FUNCTION_EDIT
     list_display = ("display_name", "resource_type", "api_id", "workspace", "latest", "deployed_at")
-    list_filter = ("resource_type", "workspace")
+    list_filter = ("resource_type", WORKSPACE_FILTER)
     search_fields = ("display_name", "description", "id")
-    readonly_fields = ("api_id",)
-    inlines = [VersionInline]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("workspace", "resource_type", *_EDITABLE)
+        return ("api_id", "workspace", "resource_type", *_EDITABLE, "versions")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return ("api_id", "workspace", "resource_type") if obj else ("api_id",)
+        return ("api_id", "workspace", "resource_type", "versions") if obj else ()
 
     @admin.display(description="latest version")
     def latest(self, function: FunctionClass) -> int:
         return function.versions.count()
 
-    def may_view(self, user: Any, obj: FunctionClass) -> bool:
-        return can_view_function(user, obj.workspace, obj)
-
-    def may_change(self, user: Any, obj: FunctionClass) -> bool:
-        return can_edit_function(user, obj.workspace, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        if request.user.is_superuser:
-            return True
-        return any(can_edit_function(request.user, ws, None) for ws in workspaces_of(request.user))
+    @admin.display(description="versions")
+    def versions(self, function: FunctionClass) -> str:
+        rows = [
+            (
+                v.number,
+                v.author or "-",
+                v.created_at.strftime("%Y-%m-%d %H:%M"),
+                v.instances.count(),
+            )
+            for v in function.versions.order_by("-number")
+        ]
+        return format_html_join("", "<div>Version {} by {} at {}, {} instance(s) on it</div>", rows)
 
     def save_model(self, request: HttpRequest, obj: FunctionClass, form: Any, change: bool) -> None:
-        actor = actor_of(request)
-        data = form.cleaned_data
-        if not change:
-            if not can_edit_function(request.user, data["workspace"], None):
-                raise PermissionDenied
-            created = function_create(
-                workspace=data["workspace"],
-                actor=actor,
-                resource_type=data["resource_type"],
-                display_name=data["display_name"],
-                code=data["code"],
-                description=data["description"],
-                logo_url=data["logo_url"],
-                settings_schema=data["settings_schema"],
-                batch_max_count=data["batch_max_count"],
-            )
-            obj.pk = created.pk
+        data, actor = form.cleaned_data, actor_of(request)
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in _EDITABLE}
+            original = FunctionClass.objects.get(pk=obj.pk)
+            require_in_admin(request, Action.FUNCTION_EDIT, original)
+            if changes:
+                self._refusable(request, function_update, function=original, actor=actor, **changes)
             return
-        changes = {
-            _SERVICE_FIELDS[name]: data[name]
-            for name in form.changed_data
-            if name in _SERVICE_FIELDS
-        }
-        original = FunctionClass.objects.get(pk=obj.pk)
-        if changes:
-            function_update(function=original, actor=actor, **changes)
+        if not can(request.user, Action.FUNCTION_CREATE, data["workspace"]):
+            raise PermissionDenied
+        created = self._refusable(
+            request,
+            function_create,
+            workspace=data["workspace"],
+            actor=actor,
+            resource_type=data["resource_type"],
+            **{name: data[name] for name in _EDITABLE},
+        )
+        obj.pk = created.pk if created is not None else None
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # Versions are immutable and written by the services; nothing related to save.
-        return None
-
-    def response_change(self, request: HttpRequest, obj: FunctionClass) -> HttpResponse:
-        if "_deploy" in request.POST:
-            self._deploy(request, obj)
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
-
-    def _deploy(self, request: HttpRequest, function: FunctionClass) -> None:
-        ids = request.POST.getlist("deploy_to")
-        for instance in function.instances.filter(id__in=ids).select_related(
-            "attached_destination__source", "destination__source"
-        ):
-            source = _source_of(instance)
-            if source is not None and not can_admin_source(
-                request.user, function.workspace, source
-            ):
-                raise PermissionDenied
+    def _refusable(self, request: HttpRequest, service: Any, **kwargs: Any) -> Any:
+        """The service's result, or None with its refusal shown as an error message."""
         try:
-            moved = function_deploy(function=function, actor=actor_of(request), instance_ids=ids)
+            return service(**kwargs)
         except DomainError as error:
-            self.message_user(request, f"Not deployed: {error.message}", messages.ERROR)
-            return
-        self.message_user(request, f"Deployed the latest version to {len(moved)} instance(s).")
+            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
+            return None
+
+    def response_add(self, request: HttpRequest, obj: FunctionClass, *args: Any) -> HttpResponse:
+        if obj.pk is None:  # refused by the service: back to the form, with its message
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, *args)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None if obj.pk is None else super().log_addition(request, obj, message)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # function_delete removes the instances first, then the versions they pin (PROTECT)
+        # go with the function; the instance page's "no delete" means "disconnect through
+        # the destination", not "keep forever".
+        deleted, counts, _instance_perms, _pinned = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), []
+
+    def delete_model(self, request: HttpRequest, obj: FunctionClass) -> None:
+        require_in_admin(request, Action.FUNCTION_EDIT, obj)
+        function_delete(function=obj, actor=actor_of(request))
 
     def get_urls(self) -> list[Any]:
         wrap = self.admin_site.admin_view
         return [
             path("<str:pk>/test/", wrap(self.test_view), name="functions_functionclass_test"),
-            path(
-                "<str:pk>/restore/<str:version_id>/",
-                wrap(self.restore_view),
-                name="functions_functionclass_restore",
-            ),
             *super().get_urls(),
         ]
 
     def test_view(self, request: HttpRequest, pk: str) -> HttpResponse:
-        return _test_view(request, get_object_or_404(self.get_queryset(request), pk=pk))
-
-    def restore_view(self, request: HttpRequest, pk: str, version_id: str) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        function = get_object_or_404(self.get_queryset(request), pk=pk)
-        if not can_edit_function(request.user, function.workspace, function):
+        if not self.has_view_permission(request):
             raise PermissionDenied
-        version = get_object_or_404(function.versions, pk=version_id)
-        restored = function_version_restore(
-            function=function, version=version, actor=actor_of(request)
-        )
-        self.message_user(
-            request,
-            f"Restored version {version.number} as version {restored.number}. Deploy to use it.",
-        )
-        return HttpResponseRedirect(reverse("admin:functions_functionclass_change", args=[pk]))
-
-
-def _source_of(instance: FunctionInstance) -> Any:
-    if instance.attached_destination is not None:
-        return instance.attached_destination.source
-    destination = getattr(instance, "destination", None)
-    return destination.source if destination is not None else None
+        return _test_view(request, get_object_or_404(self.get_queryset(request), pk=pk))
 
 
 @require_POST
 def _test_view(request: HttpRequest, function: FunctionClass) -> JsonResponse:
     """Runs the editor's (possibly unsaved) code against a test event, as production would."""
-    if not can_view_function(request.user, function.workspace, function):
-        raise PermissionDenied
+    require_in_admin(request, Action.FUNCTION_RUN, function)
     try:
         body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
         result = preview_function(
             function=function,
             code=body.get("code"),
@@ -269,6 +186,7 @@ def _test_view(request: HttpRequest, function: FunctionClass) -> JsonResponse:
 class InstanceSettingsForm(forms.ModelForm):
     settings_json = PrettyJSONField(
         label="Settings",
+        required=False,  # {} (no settings) is a value, not a missing one
         help_text="Sensitive values are shown masked; a masked value keeps the stored secret.",
         widget=forms.Textarea(attrs={"rows": 8, "class": "function-schema"}),
     )
@@ -284,25 +202,18 @@ class InstanceSettingsForm(forms.ModelForm):
 
 
 @admin.register(FunctionInstance)
-class FunctionInstanceAdmin(WorkspaceScopedAdmin):
+class FunctionInstanceAdmin(OperatorAdmin):
     form = InstanceSettingsForm
+    view_action = Action.INSTANCE_VIEW
+    change_action = Action.INSTANCE_CHANGE
     list_display = ("name", "function", "kind", "connected_to", "version_number", "enabled")
-    list_filter = ("enabled", "function__resource_type", "workspace")
+    list_filter = ("enabled", "function__resource_type", WORKSPACE_FILTER)
     search_fields = ("name", "id", "function__display_name")
     readonly_fields = ("id", "function", "version", "attached_destination", "created_at")
     actions = ["enable_instances", "disable_instances"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # instances are made by connecting a function to a destination
-
-    def may_view(self, user: Any, obj: FunctionInstance) -> bool:
-        return can_view_function(user, obj.workspace, obj.function)
-
-    def may_change(self, user: Any, obj: FunctionInstance) -> bool:
-        source = _source_of(obj)
-        return can_edit_function(user, obj.workspace, obj.function) or (
-            source is not None and can_admin_source(user, obj.workspace, source)
-        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # disconnecting goes through the destination
@@ -315,24 +226,20 @@ class FunctionInstanceAdmin(WorkspaceScopedAdmin):
     def connected_to(self, instance: FunctionInstance) -> str:
         if instance.attached_destination is not None:
             return f"in front of {instance.attached_destination}"
-        destination = getattr(instance, "destination", None)
-        return f"destination {destination}" if destination is not None else "-"
+        source = instance_source(instance)
+        return f"destination {instance.destination}" if source is not None else "-"
 
     @admin.display(description="version")
     def version_number(self, instance: FunctionInstance) -> int:
         return instance.version.number
 
-    def _check_source_admin(self, request: HttpRequest, instance: FunctionInstance) -> None:
-        source = _source_of(instance)
-        if source is not None and not can_admin_source(request.user, instance.workspace, source):
-            raise PermissionDenied
-
     def save_model(
         self, request: HttpRequest, obj: FunctionInstance, form: Any, change: bool
     ) -> None:
         original = FunctionInstance.objects.get(pk=obj.pk)
-        if "enabled" in form.changed_data:
-            self._check_source_admin(request, original)
+        # Settings, secrets and the toggle need Source Admin over the instance's source,
+        # whatever roles over the function the user has (as in the Public API).
+        require_in_admin(request, Action.INSTANCE_CHANGE, original)
         try:
             instance_update(
                 instance=original,
@@ -344,18 +251,19 @@ class FunctionInstanceAdmin(WorkspaceScopedAdmin):
         except DomainError as error:
             self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
 
-    def _toggle(self, request: HttpRequest, queryset: QuerySet[FunctionInstance], on: bool) -> None:
+    def _toggle(self, request: HttpRequest, queryset: Any, on: bool) -> None:
         for instance in queryset:
-            self._check_source_admin(request, instance)
+            require_in_admin(request, Action.INSTANCE_CHANGE, instance)
+        for instance in queryset:
             instance_update(instance=instance, actor=actor_of(request), enabled=on)
         self.message_user(
             request, f"{'Enabled' if on else 'Disabled'} {queryset.count()} instance(s)."
         )
 
     @admin.action(description="Enable selected instances")
-    def enable_instances(self, request: HttpRequest, queryset: QuerySet[FunctionInstance]) -> None:
+    def enable_instances(self, request: HttpRequest, queryset: Any) -> None:
         self._toggle(request, queryset, True)
 
     @admin.action(description="Disable selected instances")
-    def disable_instances(self, request: HttpRequest, queryset: QuerySet[FunctionInstance]) -> None:
+    def disable_instances(self, request: HttpRequest, queryset: Any) -> None:
         self._toggle(request, queryset, False)

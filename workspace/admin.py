@@ -1,12 +1,20 @@
+"""Operator pages of the workspace app (superusers; members use the console)."""
+
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from functions.admin_access import WorkspaceScopedAdmin, actor_of
+from functions.admin_access import (
+    WORKSPACE_FILTER,
+    OperatorAdmin,
+    actor_of,
+    is_operator,
+    require_in_admin,
+)
 from workspace.models import ApiToken, AuditEvent, Membership, Workspace
-from workspace.queries import workspaces_of
+from workspace.permissions import Action, workspaces_of
 from workspace.services import api_token_revoke
 
 
@@ -29,24 +37,28 @@ class MembershipInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
+class WorkspaceAdmin(OperatorAdmin):
     list_display = ("name", "slug", "id", "created_at")
     readonly_fields = ("id", "slug", "created_at")
     inlines = [MembershipInline]
 
+    change_action = Action.MEMBERS_MANAGE
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Workspace]:
-        if request.user.is_superuser:
-            return super().get_queryset(request)
         return workspaces_of(request.user)
+
+    def workspace_of(self, obj: Workspace) -> Workspace:
+        return obj
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # `manage.py create_workspace` creates workspaces with their owner
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
+class ApiTokenAdmin(ReadOnlyMixin, OperatorAdmin):
+    view_action = Action.TOKENS_MANAGE
     list_display = ("name", "token_prefix", "workspace", "role", "created_at", "revoked_at")
-    list_filter = ("workspace",)
+    list_filter = (WORKSPACE_FILTER,)
     fields = ("name", "token_prefix", "workspace", "created_at", "revoked_at")
     readonly_fields = fields
     actions = ["revoke"]
@@ -55,20 +67,24 @@ class ApiTokenAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
     def role(self, token: ApiToken) -> str:
         return ", ".join(m.get_role_display() for m in token.user.memberships.all())
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and request.user.is_active
+    def has_tokens_manage_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request)
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["tokens_manage"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        for token in queryset.filter(revoked_at__isnull=True):
-            api_token_revoke(token=token, actor=actor_of(request))
+        tokens = list(queryset.filter(revoked_at__isnull=True).select_related("workspace"))
+        for token in tokens:
+            require_in_admin(request, Action.TOKENS_MANAGE, token)
+        for token in tokens:
+            api_token_revoke(workspace=token.workspace, token=token, actor=actor_of(request))
         self.message_user(request, "Revoked.", messages.SUCCESS)
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
+class AuditEventAdmin(ReadOnlyMixin, OperatorAdmin):
+    view_action = Action.AUDIT_VIEW
     list_display = ("timestamp", "action", "actor", "resource_type", "resource_name", "resource_id")
-    list_filter = ("action", "resource_type", "workspace")
+    list_filter = ("action", "resource_type", WORKSPACE_FILTER)
     search_fields = ("resource_id", "resource_name", "actor")
     date_hierarchy = "timestamp"
     fields = (
@@ -82,6 +98,3 @@ class AuditEventAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
         "diff",
     )
     readonly_fields = fields
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff

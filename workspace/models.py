@@ -11,6 +11,8 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Connection Health alerts are also POSTed here as JSON when set (may carry a token).
+    alert_webhook_url = models.URLField(max_length=2000, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -103,3 +105,14 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("audit events are append-only")
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker host said it was alive (`workspace.operations`);
+    `/readyz` needs one seen recently."""
+
+    hostname = models.CharField(primary_key=True, max_length=200)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

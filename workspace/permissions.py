@@ -22,7 +22,7 @@ through django-guardian):
 - INSTANCE_CHANGE (settings, secrets, enable, deploy to it, disconnect): SOURCE_ADMIN on its source
 - DESTINATION_VIEW, DESTINATION_CHANGE, DELIVERIES_REPLAY: SOURCE_ADMIN on its source
 - DELIVERIES_VIEW: SOURCE_ADMIN on its source, or FUNCTION_VIEW on its (insert) function
-- AUDIT_VIEW, MEMBERS_MANAGE, TOKENS_MANAGE: Owner
+- AUDIT_VIEW, MEMBERS_MANAGE, TOKENS_MANAGE, WORKSPACE_CHANGE (alert webhook): Owner
 
 Superusers (operators, like the owner `make run` creates) count as Owners of every workspace.
 """
@@ -59,6 +59,7 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
     MEMBERS_MANAGE = "members.manage"
     TOKENS_MANAGE = "tokens.manage"
+    WORKSPACE_CHANGE = "workspace.change"
 
 
 # Messages the API's 403 envelope and the console's 403 page show.
@@ -79,6 +80,7 @@ MESSAGES: dict[Action, str] = {
     Action.AUDIT_VIEW: "The audit trail is open to Workspace Owners",
     Action.MEMBERS_MANAGE: "Managing members needs the Workspace Owner role",
     Action.TOKENS_MANAGE: "Managing API tokens needs the Workspace Owner role",
+    Action.WORKSPACE_CHANGE: "Changing workspace settings needs the Workspace Owner role",
 }
 
 
@@ -222,6 +224,7 @@ _RULES = {
     Action.AUDIT_VIEW: _owner_only,
     Action.MEMBERS_MANAGE: _owner_only,
     Action.TOKENS_MANAGE: _owner_only,
+    Action.WORKSPACE_CHANGE: _owner_only,
 }
 
 

@@ -61,6 +61,12 @@ def _validate_role(role: str) -> Role:
         raise InvalidInput(f"unknown role {role!r}; one of {allowed}", field="role") from None
 
 
+def _check_objects(workspace: Workspace, objects: Sequence[models.Model]) -> None:
+    for obj in objects:
+        if getattr(obj, "workspace_id", None) != workspace.id:
+            raise InvalidInput(f"{obj} is not in workspace {workspace.slug}", field="objects")
+
+
 @transaction.atomic
 def membership_grant(
     *,
@@ -82,9 +88,8 @@ def membership_grant(
         role=checked,
         defaults={"all_resources": objects is None},
     )
+    _check_objects(workspace, objects or ())
     for obj in objects or ():
-        if getattr(obj, "workspace_id", None) != workspace.id:
-            raise InvalidInput(f"{obj} is not in workspace {workspace.slug}", field="objects")
         for perm in _ROLE_OBJECT_PERMS[checked]:
             assign_perm(perm, user, obj)
     audit_record(
@@ -107,6 +112,7 @@ def membership_revoke(
     *, membership: Membership, actor: Actor, objects: Sequence[models.Model] = ()
 ) -> None:
     role = Role(membership.role)
+    _check_objects(membership.workspace, objects)
     for obj in objects:
         for perm in _ROLE_OBJECT_PERMS.get(role, ()):
             remove_perm(perm, membership.user, obj)
@@ -164,7 +170,9 @@ def api_token_create(
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
+def api_token_revoke(*, workspace: Workspace, token: ApiToken, actor: Actor) -> ApiToken:
+    if token.workspace_id != workspace.id:
+        raise InvalidInput("token not found", field="token")
     if token.revoked_at is not None:
         raise InvalidInput("token is already revoked", field="token")
     token.revoked_at = timezone.now()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "workspace.operations.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -154,8 +155,48 @@ DELIVERY_BATCH_MAX_BYTES = 6 * 1024 * 1024
 DELIVERY_CHUNK_SIZE = env_int("DELIVERY_CHUNK_SIZE", 500)
 DELIVERY_WEBHOOK_TIMEOUT_SECONDS = float(env_str("DELIVERY_WEBHOOK_TIMEOUT_SECONDS", "10"))
 DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 8)
+# /metrics: bearer token; unset, only loopback clients are answered.
+FUNCTIONS_METRICS_TOKEN = env_str("FUNCTIONS_METRICS_TOKEN")
+# Workers record themselves this often; /readyz wants one seen within the stale limit.
+WORKER_HEARTBEAT_SECONDS = float(env_str("WORKER_HEARTBEAT_SECONDS", "10"))
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 60)
+# Retention of final ledger rows (days), pruned by beat in batches within a time budget.
+DELIVERY_RETENTION_DAYS = env_int("DELIVERY_RETENTION_DAYS", 7)
+DELIVERY_RETENTION_FAILED_DAYS = env_int("DELIVERY_RETENTION_FAILED_DAYS", 30)
+DELIVERY_RETENTION_BATCH = env_int("DELIVERY_RETENTION_BATCH", 2000)
+DELIVERY_RETENTION_BUDGET_SECONDS = float(env_str("DELIVERY_RETENTION_BUDGET_SECONDS", "20"))
+DELIVERY_RETENTION_EVERY_SECONDS = float(env_str("DELIVERY_RETENTION_EVERY_SECONDS", "60"))
+# Hours are rolled up for Event Delivery this long after they end (retries stop within 4 h).
+DELIVERY_ROLLUP_AFTER_HOURS = env_int("DELIVERY_ROLLUP_AFTER_HOURS", 5)
+# Connection Health: error rates over the last minutes; see delivery/health.py.
+HEALTH_WINDOW_MINUTES = env_int("HEALTH_WINDOW_MINUTES", 15)
+HEALTH_MIN_EVENTS = env_int("HEALTH_MIN_EVENTS", 5)
+HEALTH_DEGRADED_ERROR_RATE = float(env_str("HEALTH_DEGRADED_ERROR_RATE", "0.1"))
+HEALTH_FAILING_ERROR_RATE = float(env_str("HEALTH_FAILING_ERROR_RATE", "0.95"))
+HEALTH_CHECK_SECONDS = float(env_str("HEALTH_CHECK_SECONDS", "60"))
+# Alerts by email: the console backend unless EMAIL_HOST is set (then SMTP).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "functions@localhost")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "delivery-sweep": {"task": "delivery.sweep", "schedule": DELIVERY_SWEEP_SECONDS},
+    "delivery-connection-health": {
+        "task": "delivery.connection_health",
+        "schedule": HEALTH_CHECK_SECONDS,
+    },
+    "delivery-roll-up": {"task": "delivery.roll_up", "schedule": 300.0},
+    "delivery-prune-ledger": {
+        "task": "delivery.prune_ledger",
+        "schedule": DELIVERY_RETENTION_EVERY_SECONDS,
+    },
 }
 
 # --- REST framework ----------------------------------------------------------
@@ -181,11 +222,32 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {
+            "()": "workspace.operations.logs.TextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # httpx logs every request at INFO: one line per delivered event in the worker.
-    "loggers": {"httpx": {"level": "WARNING"}},
+    "loggers": {
+        # httpx logs every request at INFO: one line per delivered event in the worker.
+        "httpx": {"level": "WARNING"},
+        # Our request lines replace Django's and runserver's own access lines.
+        "django.server": {"level": "WARNING"},
+    },
 }

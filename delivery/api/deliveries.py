@@ -1,5 +1,6 @@
 """Event deliveries of a destination: the ledger page by page, counts per status per MINUTE,
-HOUR or DAY, and replay of failed deliveries. Source Admin over the destination's source."""
+HOUR or DAY, and replay of failed deliveries. Viewing: Source Admin over the destination's
+source or a viewer of its function; replaying: Source Admin."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from delivery.replay import deliveries_replay
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StrictSerializer
 from workspace.errors import InvalidInput
+from workspace.permissions import Action
 
 TAGS = ["Event Deliveries"]
 DESTINATION_ID = OpenApiParameter("destinationId", str, OpenApiParameter.PATH)
@@ -76,7 +78,7 @@ class EventDeliveryListView(DestinationScopedView):
         responses={200: EventDeliveryListOutputSerializer},
     )
     def get(self, request: Request, destinationId: str) -> Response:
-        destination = self.administered_destination(destinationId)
+        destination = self.administered_destination(destinationId, Action.DELIVERIES_VIEW)
         query = self.query(EventDeliveryQuerySerializer)
         page = paginate(
             event_deliveries(
@@ -129,7 +131,7 @@ class DeliveryMetricsView(DestinationScopedView):
         parameters=[DESTINATION_ID, MetricsQuerySerializer],
     )
     def get(self, request: Request, destinationId: str) -> Response:
-        destination = self.administered_destination(destinationId)
+        destination = self.administered_destination(destinationId, Action.DELIVERIES_VIEW)
         query = self.query(MetricsQuerySerializer)
         granularity = query["granularity"]
         end = query.get("endTime") or timezone.now()
@@ -150,7 +152,7 @@ class EventDeliveryReplayView(DestinationScopedView):
         request=ReplayInputSerializer,
     )
     def post(self, request: Request, destinationId: str) -> Response:
-        destination = self.administered_destination(destinationId)
+        destination = self.administered_destination(destinationId, Action.DELIVERIES_REPLAY)
         data = self.validated(ReplayInputSerializer)
         if data["startTime"] >= data["endTime"]:
             raise InvalidInput("startTime must be before endTime", field="startTime")

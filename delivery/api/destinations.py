@@ -18,9 +18,9 @@ from functions.models import FunctionClass, ResourceType
 from functions.schema import mask
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StatusSerializer, StrictSerializer
-from workspace.api.views import ApiView, require
+from workspace.api.views import ApiView
 from workspace.errors import InvalidInput, NotFound
-from workspace.queries import can_admin_source, can_view_function
+from workspace.permissions import Action, require
 
 TAGS = ["Destinations"]
 WEBHOOK = "webhook"
@@ -178,8 +178,11 @@ class DestinationListView(ApiView):
         except NotFound:
             raise InvalidInput(f"Source {source_id} not found.", field="sourceId") from None
         require(
-            can_admin_source(self.user, self.workspace, source),
-            "Connecting a destination needs the Source Admin role over the source",
+            self.user,
+            Action.SOURCE_ADMIN,
+            self.workspace,
+            source,
+            message="Connecting a destination needs the Source Admin role over the source",
             field="sourceId",
         )
         return source
@@ -196,22 +199,24 @@ class DestinationListView(ApiView):
                 field="metadataId",
             )
         require(
-            can_view_function(self.user, self.workspace, function),
-            "Your roles do not let you use this function",
+            self.user,
+            Action.FUNCTION_VIEW,
+            self.workspace,
+            function,
+            message="Your roles do not let you use this function",
             field="metadataId",
         )
         return function
 
 
 class DestinationScopedView(ApiView):
-    """Views under /destinations/{id}: the destination, if the caller administers its source."""
+    """Views under /destinations/{id}: the destination, if the caller may do `action` on it."""
 
-    def administered_destination(self, destination_id: str) -> Destination:
+    def administered_destination(
+        self, destination_id: str, action: Action = Action.DESTINATION_CHANGE
+    ) -> Destination:
         destination = destination_by_id(self.workspace, destination_id)
-        require(
-            can_admin_source(self.user, self.workspace, destination.source),
-            "This needs the Source Admin role over the destination's source",
-        )
+        require(self.user, action, self.workspace, destination)
         return destination
 
 
@@ -223,7 +228,8 @@ class DestinationDetailView(DestinationScopedView):
         responses={200: DestinationOutputSerializer},
     )
     def get(self, request: Request, destinationId: str) -> Response:
-        return Response(_data(self.administered_destination(destinationId)))
+        destination = self.administered_destination(destinationId, Action.DESTINATION_VIEW)
+        return Response(_data(destination))
 
     @extend_schema(
         operation_id="updateDestination",

@@ -4,32 +4,17 @@ import re
 from typing import Any
 
 from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from delivery.models import Destination, Source
 from workspace.errors import NotFound
-from workspace.models import Role, Workspace
-from workspace.queries import roles_of
+from workspace.models import Workspace
+from workspace.permissions import adminable_sources
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def adminable_sources(*, user: Any, workspace: Workspace) -> QuerySet[Source]:
-    """Sources `user` administers: all for Owners and all-scope Source Admins, the granted
-    ones for listed-scope Source Admins, none otherwise."""
-    sources = Source.objects.filter(workspace=workspace)
-    roles = roles_of(user, workspace)
-    if Role.OWNER in roles or roles.get(Role.SOURCE_ADMIN):
-        return sources
-    if Role.SOURCE_ADMIN in roles:
-        return get_objects_for_user(
-            user, "delivery.change_source", klass=sources, accept_global_perms=False
-        )
-    return sources.none()
-
-
 def sources_list(*, user: Any, workspace: Workspace) -> QuerySet[Source]:
-    return adminable_sources(user=user, workspace=workspace).order_by("created_at", "id")
+    return adminable_sources(user, workspace, Source.objects.all()).order_by("created_at", "id")
 
 
 def source_by_id(workspace: Workspace, source_id: Any) -> Source:
@@ -61,7 +46,7 @@ def destinations_list(
 ) -> QuerySet[Destination]:
     destinations = Destination.objects.filter(
         workspace=workspace,
-        source__in=adminable_sources(user=user, workspace=workspace),
+        source__in=adminable_sources(user, workspace, Source.objects.all()),
     ).select_related("source", "function_instance__function", "function_instance__version")
     if source_id:
         destinations = destinations.filter(source_id=source_id)

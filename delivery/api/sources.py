@@ -12,8 +12,8 @@ from delivery.api.queries import source_by_id, sources_list
 from delivery.models import Source
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StatusSerializer, StrictSerializer
-from workspace.api.views import ApiView, require
-from workspace.queries import can_admin_source
+from workspace.api.views import ApiView
+from workspace.permissions import Action, require
 
 TAGS = ["Sources"]
 SOURCE_ID = OpenApiParameter("sourceId", str, OpenApiParameter.PATH)
@@ -75,10 +75,7 @@ class SourceListView(ApiView):
         responses={200: SourceOutputSerializer},
     )
     def post(self, request: Request) -> Response:
-        require(
-            can_admin_source(self.user, self.workspace, None),
-            "Creating sources needs the Source Admin role over all sources",
-        )
+        require(self.user, Action.SOURCE_CREATE, self.workspace)
         data = self.validated(SourceCreateSerializer)
         source = services.source_create(workspace=self.workspace, actor=self.actor, **data)
         return Response(_data(source))
@@ -87,10 +84,7 @@ class SourceListView(ApiView):
 class SourceDetailView(ApiView):
     def administered_source(self, source_id: str) -> Source:
         source = source_by_id(self.workspace, source_id)
-        require(
-            can_admin_source(self.user, self.workspace, source),
-            "This needs the Source Admin role over this source",
-        )
+        require(self.user, Action.SOURCE_ADMIN, self.workspace, source)
         return source
 
     @extend_schema(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from delivery.models import Source
 from delivery.outbox import BrokerUnavailable, events_accept
 from delivery.validation import MAX_REQUEST_BYTES, InvalidEvent, events_from_body
+from workspace.operations.metrics import events_counted
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +65,12 @@ def track_call(request: HttpRequest, kind: str) -> JsonResponse:
     try:
         events = events_from_body(body, kind=kind, received_at=received_at)
     except InvalidEvent as error:
+        events_counted(refused=1)
         return _error(400, "bad-request", str(error))
     try:
         events_accept(source=source, events=events, received_at=received_at)
     except BrokerUnavailable as error:
         logger.warning("tracking API refused %d events: broker unavailable: %s", len(events), error)
         return _error(503, "unavailable", "events cannot be accepted right now; retry later")
+    events_counted(accepted=len(events))
     return JsonResponse({"success": True})

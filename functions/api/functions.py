@@ -8,11 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from functions import services
-from functions.api.queries import (
-    function_by_api_id,
-    functions_list,
-    instance_source,
-)
+from functions.api.queries import function_by_api_id, functions_list
 from functions.api.serializers import (
     RESOURCE_TYPES,
     FunctionCreateSerializer,
@@ -26,8 +22,8 @@ from functions.api.serializers import (
 from functions.models import FunctionClass
 from workspace.api.pagination import PAGINATION_PARAMETERS, paginate
 from workspace.api.serializers import StatusSerializer, StrictSerializer
-from workspace.api.views import ApiView, require
-from workspace.queries import can_admin_source, can_edit_function, can_view_function
+from workspace.api.views import ApiView
+from workspace.permissions import Action, require
 
 TAGS = ["Functions"]
 FUNCTION_ID = OpenApiParameter(
@@ -45,18 +41,12 @@ class FunctionListQuerySerializer(serializers.Serializer):
 class FunctionApiView(ApiView):
     def viewable_function(self, function_id: str) -> FunctionClass:
         function = function_by_api_id(self.workspace, function_id)
-        require(
-            can_view_function(self.user, self.workspace, function),
-            "Your roles do not let you view this function",
-        )
+        require(self.user, Action.FUNCTION_VIEW, self.workspace, function)
         return function
 
     def editable_function(self, function_id: str) -> FunctionClass:
         function = self.viewable_function(function_id)
-        require(
-            can_edit_function(self.user, self.workspace, function),
-            "Editing this function needs the Functions Admin role",
-        )
+        require(self.user, Action.FUNCTION_EDIT, self.workspace, function)
         return function
 
     def function_data(self, function: FunctionClass) -> dict[str, Any]:
@@ -92,10 +82,7 @@ class FunctionListView(FunctionApiView):
         responses={200: FunctionOutputSerializer},
     )
     def post(self, request: Request) -> Response:
-        require(
-            can_edit_function(self.user, self.workspace, None),
-            "Creating functions needs the Functions Admin role over all functions",
-        )
+        require(self.user, Action.FUNCTION_CREATE, self.workspace)
         data = self.validated(FunctionCreateSerializer)
         function = services.function_create(
             workspace=self.workspace,
@@ -178,12 +165,18 @@ class FunctionDeployView(FunctionApiView):
 
     def require_source_admin(self, function: FunctionClass, wanted: list[str] | None) -> None:
         """Deploying to existing instances needs Source Admin over their sources."""
-        instances = function.instances.select_related("attached_destination__source")
+        instances = function.instances.select_related(
+            "attached_destination__source", "destination__source"
+        )
         if wanted is not None:
             instances = instances.filter(id__in=wanted)
         for instance in instances:
             require(
-                can_admin_source(self.user, self.workspace, instance_source(instance)),
-                f"Deploying to instance {instance.id} needs the Source Admin role over its source",
+                self.user,
+                Action.INSTANCE_CHANGE,
+                self.workspace,
+                instance,
+                message=f"Deploying to instance {instance.id} needs the Source Admin role "
+                "over its source",
                 field="instanceIds",
             )

@@ -11,18 +11,13 @@ from rest_framework.response import Response
 
 from delivery.api.queries import destination_by_id
 from functions import instances as instance_services
-from functions.api.queries import (
-    function_by_api_id,
-    insert_instance_by_id,
-    insert_instances_list,
-    instance_source,
-)
+from functions.api.queries import function_by_api_id, insert_instance_by_id, insert_instances_list
 from functions.models import FunctionInstance
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StatusSerializer, StrictSerializer
-from workspace.api.views import ApiView, require
+from workspace.api.views import ApiView
 from workspace.errors import InvalidInput, NotFound
-from workspace.queries import can_admin_source, can_view_function
+from workspace.permissions import Action, require
 
 TAGS = ["Insert Function Instances"]
 INSTANCE_ID = OpenApiParameter("instanceId", str, OpenApiParameter.PATH)
@@ -121,8 +116,11 @@ class InsertInstanceListView(ApiView):
         data = self.validated(InsertInstanceCreateSerializer)
         function = self.insert_function(data["functionId"])
         require(
-            can_view_function(self.user, self.workspace, function),
-            "Your roles do not let you use this function",
+            self.user,
+            Action.FUNCTION_VIEW,
+            self.workspace,
+            function,
+            message="Your roles do not let you use this function",
             field="functionId",
         )
         try:
@@ -132,8 +130,11 @@ class InsertInstanceListView(ApiView):
                 f"Destination {data['integrationId']} not found.", field="integrationId"
             ) from None
         require(
-            can_admin_source(self.user, self.workspace, destination.source),
-            "Connecting a function needs the Source Admin role over the source",
+            self.user,
+            Action.DESTINATION_CHANGE,
+            self.workspace,
+            destination,
+            message="Connecting a function needs the Source Admin role over the source",
             field="integrationId",
         )
         instance = instance_services.insert_instance_create(
@@ -160,19 +161,12 @@ class InsertInstanceListView(ApiView):
 class InsertInstanceDetailView(ApiView):
     def viewable_instance(self, instance_id: str) -> FunctionInstance:
         instance = insert_instance_by_id(self.workspace, instance_id)
-        require(
-            can_view_function(self.user, self.workspace, instance.function)
-            or can_admin_source(self.user, self.workspace, instance_source(instance)),
-            "Your roles do not let you view this instance",
-        )
+        require(self.user, Action.INSTANCE_VIEW, self.workspace, instance)
         return instance
 
     def administered_instance(self, instance_id: str) -> FunctionInstance:
         instance = self.viewable_instance(instance_id)
-        require(
-            can_admin_source(self.user, self.workspace, instance_source(instance)),
-            "Changing an instance needs the Source Admin role over its source",
-        )
+        require(self.user, Action.INSTANCE_CHANGE, self.workspace, instance)
         return instance
 
     @extend_schema(

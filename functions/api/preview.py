@@ -14,10 +14,9 @@ from functions.api.serializers import RESOURCE_TYPES, FunctionSettingSerializer
 from functions.runtime.results import STATUSES
 from functions.schema import validate_settings_schema
 from workspace.api.serializers import StrictSerializer
-from workspace.api.views import ApiView, require
+from workspace.api.views import ApiView
 from workspace.errors import InvalidInput
-from workspace.models import Role
-from workspace.queries import can_edit_function, roles_of
+from workspace.permissions import Action, require
 
 TAGS = ["Function Test Runs"]
 MAX_EVENTS = 100
@@ -98,13 +97,8 @@ class FunctionPreviewView(FunctionApiView):
     )
     def post(self, request: Request, functionId: str) -> Response:
         function = self.viewable_function(functionId)
+        require(self.user, Action.FUNCTION_RUN, self.workspace, function)
         data = self.validated(PreviewInputSerializer)
-        if "code" in data:
-            require(
-                can_edit_function(self.user, self.workspace, function),
-                "Running unsaved code needs the Functions Admin role",
-                field="code",
-            )
         return Response(
             _run(
                 code=data.get("code", function.code),
@@ -125,11 +119,7 @@ class UnsavedPreviewView(ApiView):
         responses={200: PreviewOutputSerializer},
     )
     def post(self, request: Request) -> Response:
-        roles = roles_of(self.user, self.workspace)
-        require(
-            Role.OWNER in roles or Role.FUNCTIONS_ADMIN in roles,
-            "Running unsaved code needs the Functions Admin role",
-        )
+        require(self.user, Action.FUNCTION_RUN, self.workspace)
         data = self.validated(UnsavedPreviewInputSerializer)
         schema = validate_settings_schema([dict(s) for s in data.get("settingsSchema", [])])
         return Response(

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from delivery.api.queries import adminable_sources
+from delivery.models import Source
 from functions.models import ID_PREFIXES, FunctionClass, FunctionInstance, FunctionVersion
 from workspace.errors import NotFound
 from workspace.models import Workspace
-from workspace.queries import can_view_function, viewable_functions
+from workspace.permissions import Action, adminable_sources, can, viewable_functions
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PREFIXES = {prefix: kind for kind, prefix in ID_PREFIXES.items()}
@@ -76,14 +76,6 @@ def insert_instance_by_id(workspace: Workspace, instance_id: str) -> FunctionIns
     return instance
 
 
-def instance_source(instance: FunctionInstance) -> Any:
-    """The source an instance receives events from (through its destination)."""
-    if instance.attached_destination is not None:
-        return instance.attached_destination.source
-    destination = getattr(instance, "destination", None)
-    return destination.source if destination is not None else None
-
-
 def insert_instances_list(
     *, user: Any, workspace: Workspace, function: FunctionClass
 ) -> QuerySet[FunctionInstance]:
@@ -94,7 +86,7 @@ def insert_instances_list(
         .filter(workspace=workspace, function=function, attached_destination__isnull=False)
         .order_by("created_at", "id")
     )
-    if can_view_function(user, workspace, function):
+    if can(user, Action.FUNCTION_VIEW, workspace, function):
         return instances
-    sources = adminable_sources(user=user, workspace=workspace)
+    sources = adminable_sources(user, workspace, Source.objects.all())
     return instances.filter(Q(attached_destination__source__in=sources))

@@ -21,6 +21,7 @@ from functions.runtime.fetch import FetchSession
 from functions.runtime.invocation import Job, Progress, invoke
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
+from workspace.operations.metrics import run_observed
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,11 @@ async def execute(request: RunRequest) -> RunResult:
     except Exception as exc:  # a run must end in statuses, never in a crashed task
         logger.exception("function run failed inside the runtime")
         result = RunResult.failed(len(request.events), "bad_request", internal_error(exc))
-    result.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    elapsed = time.perf_counter() - started
+    result.duration_ms = round(elapsed * 1000, 3)
+    run_observed(
+        seconds=elapsed, statuses=[r.status for r in result.results], contexts=len(warm_contexts)
+    )
     return redact_run(result, request.sensitive_values)
 
 

@@ -80,8 +80,10 @@ def service_env(**extra: str) -> dict[str, str]:
 class Worker:
     """`celery -A workspace worker -B` on the test database, in its own process group."""
 
-    def __init__(self, tmp: Path, **env: str) -> None:
+    def __init__(self, tmp: Path, *, hostname: str = "", beat: bool = True, **env: str) -> None:
         self.log = tmp / f"worker-{time.monotonic_ns()}.log"
+        name = ["-n", hostname] if hostname else []
+        embedded_beat = ["-B", "-s", str(tmp / f"beat-{time.monotonic_ns()}")] if beat else []
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -90,7 +92,8 @@ class Worker:
                 "-A",
                 "workspace",
                 "worker",
-                "-B",
+                *embedded_beat,
+                *name,
                 "-l",
                 "info",
                 "-c",
@@ -98,8 +101,6 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
-                "-s",
-                str(tmp / f"beat-{time.monotonic_ns()}"),
             ],
             cwd=ROOT,
             env=service_env(**env),
@@ -147,8 +148,8 @@ def pipeline_settings(settings):
 def start_worker(pipeline_settings, tmp_path) -> Iterator[Callable[..., Worker]]:
     workers: list[Worker] = []
 
-    def start(**env: str) -> Worker:
-        workers.append(Worker(tmp_path, **env))
+    def start(*, hostname: str = "", beat: bool = True, **env: str) -> Worker:
+        workers.append(Worker(tmp_path, hostname=hostname, beat=beat, **env))
         return workers[-1]
 
     yield start

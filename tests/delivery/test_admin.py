@@ -1,18 +1,42 @@
+"""The stock source and destination pages: operator tools for superusers; members get none."""
+
 import pytest
 from django.urls import reverse
 
 from delivery.models import Destination, DestinationFilter, DestinationKind, Source
 from delivery.services import webhook_headers
-from tests.factories import function_factory, source_factory, webhook_factory
-from workspace.models import AuditEvent
+from functions.models import FunctionInstance
+from tests.factories import UserFactory, function_factory, source_factory, webhook_factory
+from workspace.audit import SYSTEM
+from workspace.models import AuditEvent, Role
+from workspace.services import membership_grant, workspace_create
 
 HEADER_SECRET = "Bearer header-secret-0042"
 
 
 @pytest.fixture
-def logged_in(client, owner):
-    client.force_login(owner)
+def logged_in(client, db):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
     return client
+
+
+def _member_of(workspace, role=Role.OWNER):
+    user = UserFactory()
+    membership_grant(workspace=workspace, user=user, role=role, actor=SYSTEM)
+    return user
+
+
+def _function_destination(source, function, settings="{}"):
+    return {
+        "source": source.pk,
+        "name": "crm",
+        "kind": "function",
+        "enabled": "on",
+        "max_attempts": 9,
+        "function": function.pk,
+        "function_settings": settings,
+        **_inline(),
+    }
 
 
 def _inline(prefix="filters", **row):
@@ -145,3 +169,50 @@ def test_admin_connects_insert_function_to_destination(logged_in, workspace):
     assert destination.insert_instance.function == function
     page = logged_in.get(url).content.decode()
     assert "version 1" in page and "enabled" in page
+
+
+def test_admin_destination_pages_refuse_members(client, workspace):
+    """Finding 1: a member of B was offered A's sources and functions on this page."""
+    theirs = function_factory(workspace, resource_type="DESTINATION", display_name="A secret fn")
+    source_factory(workspace, "A source")
+    mine = workspace_create(slug="mine")
+    client.force_login(_member_of(mine))
+    page = client.get(reverse("admin:delivery_destination_add"))
+    assert page.status_code == 403
+    assert b"A secret fn" not in page.content and b"A source" not in page.content
+    response = client.post(
+        reverse("admin:delivery_destination_add"),
+        _function_destination(source_factory(mine), theirs),
+    )
+    assert response.status_code == 403
+    assert not Destination.objects.exists() and not FunctionInstance.objects.exists()
+
+
+def test_admin_function_of_other_workspace_refused_for_operator(logged_in, workspace):
+    theirs = function_factory(workspace_create(slug="other"), resource_type="DESTINATION")
+    response = logged_in.post(
+        reverse("admin:delivery_destination_add"),
+        _function_destination(source_factory(workspace), theirs),
+    )
+    assert response.status_code == 200
+    assert "Choose a function of the source&#x27;s workspace." in response.content.decode()
+    assert not Destination.objects.exists() and not FunctionInstance.objects.exists()
+
+
+def test_admin_destination_offers_insert_functions_of_its_workspace_only(logged_in, workspace):
+    destination = webhook_factory(source_factory(workspace))
+    function_factory(workspace, display_name="Ours")
+    function_factory(workspace_create(slug="other"), display_name="Theirs")
+    page = logged_in.get(reverse("admin:delivery_destination_change", args=[destination.pk]))
+    assert "Ours" in page.content.decode() and "Theirs" not in page.content.decode()
+
+
+@pytest.mark.parametrize("page", ["source", "destination", "eventdelivery"])
+def test_admin_delivery_list_filters_hide_other_workspaces(client, workspace, page):
+    """Finding 10: list filters showed other workspaces' and destinations' names."""
+    webhook_factory(source_factory(workspace, "Their source"))
+    client.force_login(_member_of(workspace_create(slug="mine", name="Mine")))
+    response = client.get(reverse(f"admin:delivery_{page}_changelist"))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert workspace.name not in body and "hooks.example.com" not in body

@@ -2,8 +2,18 @@ import json
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from delivery.models import Destination, DestinationKind, Source
+from delivery.destination_filters import destination_filter_create, destination_filter_delete
+from delivery.models import (
+    DeliveryStatus,
+    Destination,
+    DestinationFilter,
+    DestinationKind,
+    EventDelivery,
+    Source,
+)
+from delivery.replay import deliveries_replay_selected
 from delivery.services import (
     destination_create_function,
     destination_create_webhook,
@@ -141,3 +151,73 @@ def test_destination_delete_removes_function_instance(workspace, actor):
     destination_delete(destination=destination, actor=actor)
     assert not FunctionInstance.objects.exists()
     assert AuditEvent.objects.filter(action="Integration Deleted").count() == 1
+
+
+def test_destination_create_function_of_other_workspace_refused(workspace, actor):
+    foreign = function_factory(workspace_create(slug="other"), resource_type="DESTINATION")
+    with pytest.raises(InvalidInput) as error:
+        destination_create_function(
+            workspace=workspace,
+            actor=actor,
+            source=source_factory(workspace),
+            function=foreign,
+            name="theirs",
+            settings={},
+        )
+    assert error.value.field == "metadataId"
+    assert not Destination.objects.exists() and not FunctionInstance.objects.exists()
+
+
+def test_destination_function_instance_on_source_of_other_workspace_refused(workspace, actor):
+    with pytest.raises(InvalidInput) as error:
+        destination_create_function(
+            workspace=workspace,
+            actor=actor,
+            source=source_factory(workspace_create(slug="other")),
+            function=function_factory(workspace, resource_type="DESTINATION"),
+            name="crm",
+            settings={},
+        )
+    assert error.value.field == "sourceId"
+    assert not FunctionInstance.objects.exists()
+
+
+def test_destination_filter_delete_of_other_destination_refused(workspace, actor):
+    source = source_factory(workspace)
+    hook, other = webhook_factory(source), webhook_factory(source, "https://b.example/")
+    item = destination_filter_create(
+        destination=other, actor=actor, title="t", expression='type = "track"', action="drop_event"
+    )
+    with pytest.raises(InvalidInput) as error:
+        destination_filter_delete(destination=hook, item=item, actor=actor)
+    assert error.value.field == "filterId"
+    assert DestinationFilter.objects.filter(pk=item.pk).exists()
+    destination_filter_delete(destination=other, item=item, actor=actor)
+    assert not DestinationFilter.objects.exists()
+
+
+def _failed_delivery(destination):
+    return EventDelivery.objects.create(
+        workspace=destination.workspace,
+        destination=destination,
+        message_id="m-1",
+        event_type="track",
+        event={},
+        status=DeliveryStatus.FAILED,
+        attempts=9,
+        received_at=timezone.now(),
+    )
+
+
+def test_deliveries_replay_selected_of_other_workspace_refused(workspace, actor):
+    mine = _failed_delivery(webhook_factory(source_factory(workspace)))
+    theirs = _failed_delivery(webhook_factory(source_factory(workspace_create(slug="other"))))
+    selected = EventDelivery.objects.filter(pk__in=[mine.pk, theirs.pk])
+    with pytest.raises(InvalidInput) as error:
+        deliveries_replay_selected(workspace=workspace, deliveries=selected, actor=actor)
+    assert error.value.field == "deliveries"
+    assert set(EventDelivery.objects.values_list("status", flat=True)) == {"failed"}
+    count = deliveries_replay_selected(
+        workspace=workspace, deliveries=EventDelivery.objects.filter(pk=mine.pk), actor=actor
+    )
+    assert count == 1

@@ -1,10 +1,12 @@
+"""The stock function and instance pages: operator tools for superusers; members get none."""
+
 import json
 
 import pytest
 from django.urls import reverse
 
 from functions.instances import insert_instance_create, instance_settings_decrypted
-from functions.models import FunctionInstance
+from functions.models import FunctionClass, FunctionInstance
 from tests.factories import UserFactory, function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM
 from workspace.models import AuditEvent, Role
@@ -14,13 +16,12 @@ SECRET = "sk_live_the_real_secret_9876"
 SCHEMA = [
     {"name": "apiKey", "label": "API key", "type": "STRING", "required": True, "sensitive": True}
 ]
+EVENT = {"type": "track", "event": "Order Completed", "messageId": "m-1", "properties": {}}
 
 
 @pytest.fixture
-def staff_owner(owner):
-    owner.is_staff = True
-    owner.save()
-    return owner
+def operator(db):
+    return UserFactory(is_superuser=True, is_staff=True)
 
 
 @pytest.fixture
@@ -36,6 +37,12 @@ def deployed(workspace):
     return function, instance
 
 
+def member(workspace, role, objects=None):
+    user = UserFactory()
+    membership_grant(workspace=workspace, user=user, role=role, actor=SYSTEM, objects=objects)
+    return user
+
+
 def _form(function, **changes):
     data = {
         "display_name": function.display_name,
@@ -44,93 +51,120 @@ def _form(function, **changes):
         "code": function.code,
         "settings_schema": json.dumps(function.settings_schema),
         "batch_max_count": function.batch_max_count,
-        "versions-TOTAL_FORMS": "0",
-        "versions-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data
 
 
-def test_editor_save_makes_version_and_keeps_instances(client, staff_owner, deployed):
+def _change_url(function):
+    return reverse("admin:functions_functionclass_change", args=[function.pk])
+
+
+def test_function_admin_add_page_creates_through_service(client, operator, workspace):
+    client.force_login(operator)
+    url = reverse("admin:functions_functionclass_add")
+    assert client.get(url).status_code == 200
+    data = {
+        "workspace": workspace.pk,
+        "resource_type": "INSERT_DESTINATION",
+        "display_name": "Made by hand",
+        "description": "",
+        "logo_url": "",
+        "code": "async function onTrack(event) { return event }",
+        "settings_schema": "[]",
+        "batch_max_count": 1,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    function = FunctionClass.objects.get(display_name="Made by hand")
+    assert function.versions.count() == 1
+    assert AuditEvent.objects.filter(action="Function Created", resource_name="Made by hand")
+
+
+def test_function_admin_save_makes_version_and_keeps_instances(client, operator, deployed):
     function, instance = deployed
-    client.force_login(staff_owner)
-    url = reverse("admin:functions_functionclass_change", args=[function.pk])
-    response = client.post(url, _form(function, code="// v2", _continue="Save"))
-    assert response.status_code == 302
+    client.force_login(operator)
+    response = client.post(_change_url(function), _form(function, code="// v2", _continue="Save"))
+    assert response.status_code == 302, response.content.decode()[:3000]
     assert function.versions.count() == 2
     instance.refresh_from_db()
     assert instance.version.number == 1
+    page = client.get(_change_url(function)).content.decode()
+    assert "Version 2 by" in page and "Version 1 by" in page
 
 
-def test_editor_save_and_deploy_moves_checked_instances(client, staff_owner, deployed):
-    function, instance = deployed
-    client.force_login(staff_owner)
-    url = reverse("admin:functions_functionclass_change", args=[function.pk])
-    client.post(url, _form(function, code="// v2", _deploy="1", deploy_to=[instance.id]))
-    instance.refresh_from_db()
-    assert instance.version.number == 2
-    assert AuditEvent.objects.filter(action="Function Deployed").count() == 1
-
-
-def test_editor_bad_schema_shows_error_and_saves_nothing(client, staff_owner, deployed):
+def test_function_admin_bad_schema_shows_error_and_saves_nothing(client, operator, deployed):
     function, _ = deployed
-    client.force_login(staff_owner)
-    url = reverse("admin:functions_functionclass_change", args=[function.pk])
-    response = client.post(url, _form(function, settings_schema='[{"name": "bad-name"}]'))
+    client.force_login(operator)
+    bad = _form(function, settings_schema='[{"name": "x-"}]')
+    response = client.post(_change_url(function), bad)
     assert response.status_code == 200
     assert "is not a JavaScript identifier" in response.content.decode()
     assert function.versions.count() == 1
 
 
-def test_editor_restore_version(client, staff_owner, deployed):
+def test_function_admin_test_panel_runs_unsaved_code(client, operator, deployed):
     function, _ = deployed
-    client.force_login(staff_owner)
-    url = reverse("admin:functions_functionclass_change", args=[function.pk])
-    client.post(url, _form(function, code="// v2", _continue="Save"))
-    first = function.versions.get(number=1)
-    client.post(reverse("admin:functions_functionclass_restore", args=[function.pk, first.pk]))
-    function.refresh_from_db()
-    assert function.versions.count() == 3 and function.code == first.code
+    client.force_login(operator)
+    response = client.post(
+        reverse("admin:functions_functionclass_test", args=[function.pk]),
+        json.dumps(
+            {
+                "code": "async function onTrack(e) { throw new Error('boom') }",
+                "event": EVENT,
+                "settings": {"apiKey": "k"},
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "bad_request"
 
 
-def test_editor_readonly_member_cannot_save(client, workspace, deployed):
+def test_function_admin_test_panel_bad_body_is_422(client, operator, deployed):
     function, _ = deployed
-    reader = UserFactory()
-    membership_grant(workspace=workspace, user=reader, role=Role.FUNCTIONS_READONLY, actor=SYSTEM)
-    client.force_login(reader)
-    url = reverse("admin:functions_functionclass_change", args=[function.pk])
-    assert client.get(url).status_code == 200
-    response = client.post(url, _form(function, code="// hijack"))
+    client.force_login(operator)
+    url = reverse("admin:functions_functionclass_test", args=[function.pk])
+    for body in ("not json", "[1, 2]"):
+        assert client.post(url, body, content_type="application/json").status_code == 422
+
+
+@pytest.mark.parametrize("role", [Role.FUNCTIONS_READONLY, Role.OWNER])
+def test_function_admin_test_endpoint_refuses_members(client, workspace, deployed, role):
+    """Finding 2: a Read-only member ran arbitrary code (with fetch) through this endpoint."""
+    function, _ = deployed
+    client.force_login(member(workspace, role))
+    response = client.post(
+        reverse("admin:functions_functionclass_test", args=[function.pk]),
+        json.dumps({"code": "async function onTrack(e) { return e }", "event": EVENT}),
+        content_type="application/json",
+    )
     assert response.status_code == 403
+    assert b"status" not in response.content
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.FUNCTIONS_ADMIN, Role.FUNCTIONS_READONLY])
+def test_function_admin_pages_refuse_members(client, workspace, deployed, role):
+    function, _ = deployed
+    client.force_login(member(workspace, role))
+    assert client.get(reverse("admin:functions_functionclass_changelist")).status_code == 403
+    assert client.get(reverse("admin:functions_functionclass_add")).status_code == 403
+    response = client.post(_change_url(function), _form(function, code="// hijack"))
+    assert response.status_code in (302, 403)
     assert function.versions.count() == 1
 
 
-def test_editor_other_workspace_not_found(client, deployed):
-    function, _ = deployed
-    stranger = UserFactory()
-    elsewhere = workspace_create(slug="elsewhere")
-    membership_grant(workspace=elsewhere, user=stranger, role=Role.OWNER, actor=SYSTEM)
-    client.force_login(stranger)
-    url = reverse("admin:functions_functionclass_change", args=[function.pk])
-    response = client.get(url)
-    assert response.status_code == 302 and response.url == reverse("admin:index")
-    assert (
-        function.display_name
-        not in client.get(reverse("admin:functions_functionclass_changelist")).content.decode()
-    )
-
-
-def test_instance_page_shows_secret_masked_only(client, staff_owner, deployed):
+def test_instance_page_shows_secret_masked_only(client, operator, deployed):
     _, instance = deployed
-    client.force_login(staff_owner)
+    client.force_login(operator)
     page = client.get(reverse("admin:functions_functioninstance_change", args=[instance.pk]))
     body = page.content.decode()
     assert SECRET not in body and SECRET[-4:] in body
 
 
-def test_instance_page_masked_round_trip_keeps_secret(client, staff_owner, deployed):
+def test_instance_page_masked_round_trip_keeps_secret(client, operator, deployed):
     _, instance = deployed
-    client.force_login(staff_owner)
+    client.force_login(operator)
     url = reverse("admin:functions_functioninstance_change", args=[instance.pk])
     masked = "•" * 10 + SECRET[-4:]
     client.post(
@@ -141,8 +175,34 @@ def test_instance_page_masked_round_trip_keeps_secret(client, staff_owner, deplo
     assert instance.enabled is False
 
 
-def test_audit_page_lists_events_read_only(client, staff_owner, deployed):
-    client.force_login(staff_owner)
+def test_instance_settings_refused_to_functions_admin_without_source_admin(
+    client, workspace, deployed
+):
+    """Finding 7: Functions Admin changed an instance's secret in the admin (the API refuses)."""
+    _, instance = deployed
+    client.force_login(member(workspace, Role.FUNCTIONS_ADMIN))
+    url = reverse("admin:functions_functioninstance_change", args=[instance.pk])
+    response = client.post(
+        url, {"name": "prod", "enabled": "on", "settings_json": json.dumps({"apiKey": "stolen"})}
+    )
+    assert response.status_code in (302, 403)
+    assert instance_settings_decrypted(FunctionInstance.objects.get(pk=instance.pk)) == {
+        "apiKey": SECRET
+    }
+    assert not AuditEvent.objects.filter(action__startswith="Insert Function Instance Upd")
+
+
+def test_function_admin_other_workspace_functions_not_listed_to_members(client, deployed):
+    function, _ = deployed
+    elsewhere = workspace_create(slug="elsewhere")
+    client.force_login(member(elsewhere, Role.OWNER))
+    response = client.get(reverse("admin:functions_functionclass_changelist"))
+    assert response.status_code == 403
+    assert function.display_name not in response.content.decode()
+
+
+def test_audit_page_lists_events_read_only(client, operator, deployed):
+    client.force_login(operator)
     page = client.get(reverse("admin:workspace_auditevent_changelist"))
     assert "Insert Function Instance Created" in page.content.decode()
     event = AuditEvent.objects.first()
@@ -150,3 +210,5 @@ def test_audit_page_lists_events_read_only(client, staff_owner, deployed):
         reverse("admin:workspace_auditevent_change", args=[event.pk]), {"action": "Tampered"}
     )
     assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.action != "Tampered"

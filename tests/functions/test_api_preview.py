@@ -70,10 +70,11 @@ def test_preview_needs_exactly_one_of_event_and_events(api, workspace):
     assert response.status_code == 422 and error_of(response)["field"] == "event"
 
 
-def test_readonly_may_preview_saved_code_but_not_unsaved(workspace):
+def test_readonly_may_run_neither_saved_nor_unsaved_code(workspace):
     fn = function_factory(workspace)
     readonly = api_for(workspace, "functions_readonly")
-    assert readonly.post(f"functions/{fn.api_id}/preview", {"event": EVENT}).status_code == 200
+    saved = readonly.post(f"functions/{fn.api_id}/preview", {"event": EVENT})
+    assert saved.status_code == 403 and error_of(saved)["type"] == "Forbidden"
     unsaved = readonly.post(f"functions/{fn.api_id}/preview", {"event": EVENT, "code": "x"})
     assert unsaved.status_code == 403
     assert (

@@ -169,3 +169,15 @@ def test_development_key_generated_once_with_warning(settings, caplog):
     assert "FUNCTIONS_ENCRYPTION_KEYS is not set" in caplog.text
     crypto.reset_keys()
     assert crypto.decrypt_value(token) == "x"
+
+
+def test_insert_instance_on_destination_of_other_workspace_refused(function, actor):
+    from workspace.services import workspace_create
+
+    foreign = webhook_factory(source_factory(workspace_create(slug="other")))
+    with pytest.raises(InvalidInput) as error:
+        insert_instance_create(
+            function=function, destination=foreign, actor=actor, name="x", settings={}
+        )
+    assert error.value.field == "integrationId"
+    assert not FunctionInstance.objects.exists()

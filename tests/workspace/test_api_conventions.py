@@ -36,7 +36,7 @@ def test_revoked_token_is_401(workspace):
 
     token, raw = api_token_create(workspace=workspace, name="ci", role="owner", actor=SYSTEM)
     assert Api(raw).get("functions", resourceType="DESTINATION").status_code == 200
-    api_token_revoke(token=ApiToken.objects.get(pk=token.pk), actor=SYSTEM)
+    api_token_revoke(workspace=workspace, token=ApiToken.objects.get(pk=token.pk), actor=SYSTEM)
     assert Api(raw).get("functions", resourceType="DESTINATION").status_code == 401
 
 

@@ -5,7 +5,8 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import function_factory
 from workspace.models import ApiToken, Membership, Role, Workspace
-from workspace.queries import api_token_by_raw, can_edit_function
+from workspace.permissions import Action, can
+from workspace.queries import api_token_by_raw
 
 
 def _call(*args):
@@ -37,8 +38,8 @@ def test_create_api_token_command_limits_to_listed_functions(db):
         "create_api_token", "acme", "--role", "functions_admin", "--functions", listed.api_id
     )
     user = api_token_by_raw(raw).user
-    assert can_edit_function(user, workspace, listed)
-    assert not can_edit_function(user, workspace, other)
+    assert can(user, Action.FUNCTION_EDIT, workspace, listed)
+    assert not can(user, Action.FUNCTION_EDIT, workspace, other)
 
 
 def test_create_api_token_command_unknown_function_fails(db):

@@ -4,7 +4,8 @@ from tests.factories import UserFactory, function_factory
 from workspace.audit import SYSTEM, Actor
 from workspace.errors import InvalidInput
 from workspace.models import ApiToken, AuditEvent, Membership, Role, Workspace
-from workspace.queries import api_token_by_raw, can_edit_function, can_view_function
+from workspace.permissions import Action, can
+from workspace.queries import api_token_by_raw
 from workspace.services import (
     api_token_create,
     api_token_revoke,
@@ -50,11 +51,11 @@ def test_membership_grant_listed_functions_limits_access(workspace):
     membership_grant(
         workspace=workspace, user=user, role=Role.FUNCTIONS_ADMIN, actor=SYSTEM, objects=[granted]
     )
-    assert can_edit_function(user, workspace, granted)
-    assert not can_edit_function(user, workspace, other)
-    assert not can_edit_function(user, workspace, None)  # creating needs the all-scope role
-    assert can_view_function(user, workspace, granted)
-    assert not can_view_function(user, workspace, other)
+    assert can(user, Action.FUNCTION_EDIT, workspace, granted)
+    assert not can(user, Action.FUNCTION_EDIT, workspace, other)
+    assert not can(user, Action.FUNCTION_CREATE, workspace)  # creating needs the all-scope role
+    assert can(user, Action.FUNCTION_VIEW, workspace, granted)
+    assert not can(user, Action.FUNCTION_VIEW, workspace, other)
 
 
 def test_membership_grant_object_of_other_workspace_refused(workspace):
@@ -82,7 +83,7 @@ def test_membership_revoke_removes_access(workspace):
     )
     membership_revoke(membership=membership, actor=SYSTEM, objects=[function])
     user = type(user).objects.get(pk=user.pk)  # drop guardian's per-object cache
-    assert not can_view_function(user, workspace, function)
+    assert not can(user, Action.FUNCTION_VIEW, workspace, function)
     assert AuditEvent.objects.filter(action="Membership Revoked").count() == 1
 
 
@@ -97,10 +98,10 @@ def test_api_token_create_stores_only_hash(workspace):
 
 def test_api_token_revoke_makes_token_unusable(workspace, actor):
     token, raw = api_token_create(workspace=workspace, name="ci", role=Role.OWNER, actor=actor)
-    api_token_revoke(token=token, actor=actor)
+    api_token_revoke(workspace=workspace, token=token, actor=actor)
     assert api_token_by_raw(raw) is None
     with pytest.raises(InvalidInput, match="already revoked"):
-        api_token_revoke(token=token, actor=actor)
+        api_token_revoke(workspace=workspace, token=token, actor=actor)
 
 
 def test_api_token_actor_label_in_audit(workspace):
@@ -112,3 +113,37 @@ def test_api_token_actor_label_in_audit(workspace):
     function_update(function=function, actor=Actor(token=token), description="changed")
     event = AuditEvent.objects.filter(action="Function Updated").get()
     assert event.actor == "token:deployer" and event.actor_token == token
+
+
+def test_api_token_revoke_from_other_workspace_refused(workspace, actor):
+    token, raw = api_token_create(workspace=workspace, name="ci", role=Role.OWNER, actor=actor)
+    with pytest.raises(InvalidInput) as error:
+        api_token_revoke(workspace=workspace_create(slug="other"), token=token, actor=actor)
+    assert error.value.field == "token"
+    assert api_token_by_raw(raw) == token
+
+
+def test_api_token_create_object_of_other_workspace_refused(workspace):
+    elsewhere = function_factory(workspace_create(slug="elsewhere"))
+    with pytest.raises(InvalidInput) as error:
+        api_token_create(
+            workspace=workspace,
+            name="ci",
+            role=Role.FUNCTIONS_ADMIN,
+            actor=SYSTEM,
+            objects=[elsewhere],
+        )
+    assert error.value.field == "objects"
+    assert not ApiToken.objects.exists()
+
+
+def test_membership_revoke_object_of_other_workspace_refused(workspace):
+    user = UserFactory()
+    membership = membership_grant(
+        workspace=workspace, user=user, role=Role.FUNCTIONS_READONLY, actor=SYSTEM
+    )
+    elsewhere = function_factory(workspace_create(slug="elsewhere"))
+    with pytest.raises(InvalidInput) as error:
+        membership_revoke(membership=membership, actor=SYSTEM, objects=[elsewhere])
+    assert error.value.field == "objects"
+    assert Membership.objects.filter(pk=membership.pk).exists()

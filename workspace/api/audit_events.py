@@ -1,38 +1,17 @@
 """`GET /api/audit-events`: the workspace's audit trail, newest first (Workspace Owners)."""
 
-from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
-from workspace.api.views import ApiView, require
-from workspace.models import AuditEvent, Role, Workspace
-from workspace.queries import roles_of
-
-
-def audit_events_list(
-    *,
-    workspace: Workspace,
-    start_time: datetime | None = None,
-    end_time: datetime | None = None,
-    resource_id: str = "",
-    resource_type: str = "",
-) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.filter(workspace=workspace).select_related("actor_user")
-    if start_time is not None:
-        events = events.filter(timestamp__gte=start_time)
-    if end_time is not None:
-        events = events.filter(timestamp__lte=end_time)
-    if resource_id:
-        events = events.filter(resource_id=resource_id)
-    if resource_type:
-        events = events.filter(resource_type=resource_type)
-    return events.order_by("-timestamp", "-id")
+from workspace.api.views import ApiView
+from workspace.models import AuditEvent
+from workspace.permissions import Action, require
+from workspace.queries import audit_events_list
 
 
 class AuditEventQuerySerializer(serializers.Serializer):
@@ -77,10 +56,7 @@ class AuditEventListView(ApiView):
         responses={200: AuditEventListSerializer},
     )
     def get(self, request: Request) -> Response:
-        require(
-            Role.OWNER in roles_of(self.user, self.workspace),
-            "Only Workspace Owners can read the audit trail",
-        )
+        require(self.user, Action.AUDIT_VIEW, self.workspace)
         query = self.query(AuditEventQuerySerializer)
         page = paginate(
             audit_events_list(

@@ -10,6 +10,7 @@ from delivery.api.deliveries import (
     EventDeliveryReplayView,
 )
 from delivery.api.destinations import DestinationDetailView, DestinationListView
+from delivery.api.health import ConnectionHealthView
 from delivery.api.sources import SourceDetailView, SourceListView
 from functions.api.functions import FunctionDeployView, FunctionDetailView, FunctionListView
 from functions.api.instances import InsertInstanceDetailView, InsertInstanceListView
@@ -50,5 +51,6 @@ urlpatterns = [
     ),
     path("destinations/<str:destinationId>/delivery-metrics", DeliveryMetricsView.as_view()),
     path("audit-events", AuditEventListView.as_view()),
+    path("connection-health", ConnectionHealthView.as_view()),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -16,7 +16,7 @@ from workspace.api.throttling import TokenRateThrottle
 from workspace.audit import Actor
 from workspace.errors import PermissionDenied
 from workspace.models import ApiToken, Workspace
-from workspace.queries import UserLike
+from workspace.permissions import UserLike
 
 
 class ApiView(APIView):

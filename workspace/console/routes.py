@@ -16,7 +16,7 @@ def _app_patterns() -> list[URLPattern | URLResolver]:
         try:
             module = import_module(f"{app}.console.urls")
         except ModuleNotFoundError as error:
-            if error.name != f"{app}.console.urls":
+            if error.name not in (f"{app}.console", f"{app}.console.urls"):
                 raise
             continue
         patterns.append(path("w/<slug:slug>/", include(module.urlpatterns)))

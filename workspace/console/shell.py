@@ -23,6 +23,14 @@ def workspace_for(request: HttpRequest, slug: str) -> Workspace:
     return workspace
 
 
+def current_workspace(request: HttpRequest) -> Workspace:
+    """The workspace `console_view` resolved for this request."""
+    workspace = getattr(request, "workspace", None)
+    if not isinstance(workspace, Workspace):
+        raise NotFound("Resource not found")
+    return workspace
+
+
 def nav_context(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
     """What the console's navigation shows: tabs the user's roles open."""
     user = request.user

@@ -1,0 +1,1 @@
+"""Console screens of delivery: sources, destinations, Event Delivery, Connection Health."""

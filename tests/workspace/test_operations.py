@@ -1,0 +1,142 @@
+"""Health, readiness, metrics and structured logs."""
+
+import base64
+import json
+import logging
+import shutil
+import subprocess
+
+import pytest
+from django.http import HttpResponse
+from django.utils import timezone
+
+from tests.delivery.conftest import free_port, port_open
+from workspace.operations import health
+from workspace.operations.heartbeat import heartbeat_record
+from workspace.operations.logs import RequestLogMiddleware
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_with_a_recent_worker_heartbeat(client, settings, tmp_path):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path)}
+    heartbeat_record(hostname="worker1@host")
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["worker"]["workers"] == ["worker1@host"]
+    assert {"database", "broker", "worker"} <= set(body["checks"])
+
+
+def test_readyz_is_503_without_a_recent_worker(client, settings, tmp_path):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path)}
+    from workspace.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(
+        hostname="old@host", seen_at=timezone.now() - timezone.timedelta(minutes=10)
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"]["ok"] is False
+
+
+def test_readyz_goes_503_when_redis_stops(client, settings):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            if port_open("127.0.0.1", port):
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/0"
+        heartbeat_record(hostname="worker1@host")
+        assert client.get("/readyz").status_code == 200
+        server.kill()
+        server.wait(10)
+        health.redis_client.cache_clear()
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        broker = response.json()["checks"]["broker"]
+        assert broker["ok"] is False and "Connection" in broker["error"]
+    finally:
+        server.kill()
+        health.redis_client.cache_clear()
+
+
+def test_metrics_is_refused_to_other_hosts_without_the_token(client, settings):
+    settings.FUNCTIONS_METRICS_TOKEN = ""
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
+
+
+def test_metrics_with_a_token_needs_it(client, settings):
+    settings.FUNCTIONS_METRICS_TOKEN = "s3cret-metrics"
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
+    response = client.get(
+        "/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret-metrics"
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    for name in (
+        "functions_events_ingested_total",
+        "functions_ledger_pending_rows",
+        "functions_retries_due",
+        "functions_outbox_backlog",
+        "functions_outbox_oldest_age_seconds",
+        "functions_live_workers",
+        "functions_handler_run_seconds",
+        "functions_webhook_request_seconds",
+    ):
+        assert name in text
+
+
+def test_metrics_count_ingested_events(client, settings, workspace):
+    from delivery.services import source_create
+    from workspace.audit import SYSTEM
+    from workspace.operations.metrics import EVENTS_INGESTED
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    source = source_create(workspace=workspace, actor=SYSTEM, name="web")
+    before = EVENTS_INGESTED.labels("refused")._value.get()
+    response = client.post(
+        "/v1/track",
+        data=json.dumps({"userId": "u1"}),  # no `event`: refused
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{source.write_key}:".encode()).decode(),
+    )
+    assert response.status_code == 400
+    assert EVENTS_INGESTED.labels("refused")._value.get() == before + 1
+
+
+def test_request_log_is_one_json_line_without_query_or_payload(rf, settings):
+    from pythonjsonlogger.json import JsonFormatter
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("functions.requests")
+    logger.addHandler(handler)
+    try:
+        middleware = RequestLogMiddleware(lambda request: HttpResponse(status=201))
+        middleware(rf.post("/v1/track?writeKey=wk_secret", data={"password": "hunter2"}))
+    finally:
+        logger.removeHandler(handler)
+    assert len(records) == 1
+    line = JsonFormatter("%(message)s").format(records[0])
+    data = json.loads(line)
+    assert data["path"] == "/v1/track" and data["status"] == 201 and data["method"] == "POST"
+    assert "wk_secret" not in line and "hunter2" not in line

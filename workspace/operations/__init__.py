@@ -1,0 +1,1 @@
+"""Running it like production: health and readiness, worker heartbeats, metrics, logs."""
