@@ -81,6 +81,9 @@ class _Run:
         try:
             await self.call("start", self._start_payload())
             await self._loop()
+            if any(_out_of_memory(item) for item in self.progress.settled.values()):
+                # What the function still holds (up to the limit) is freed with it.
+                self.sandbox.broken = True
         except SandboxKilled as killed:
             if killed.kind == "crash":
                 # The function changed what the driver relies on: never reuse the context.
@@ -176,6 +179,10 @@ class _Run:
                 "error": dict(error),
                 "output": None,
             }
+
+
+def _out_of_memory(item: dict[str, Any]) -> bool:
+    return (item.get("error") or {}).get("type") == "MemoryLimitExceeded"
 
 
 def _io_timeout(timeout_ms: int) -> dict[str, str]:

@@ -7,6 +7,7 @@ import { settleFetch } from "./fetch.js";
 import { fireTimer } from "./timers.js";
 import { reseed } from "./crypto.js";
 import { provide } from "./lazy.js";
+import { setMemoryBudget } from "./memory.js";
 import { isWaiting, resetState, state } from "./state.js";
 
 const HANDLERS = {
@@ -186,4 +187,4 @@ function step(inputJson) {
   return out;
 }
 
-export const driver = Object.freeze({ start, step, seed: reseed, provide });
+export const driver = Object.freeze({ start, step, seed: reseed, provide, memory: setMemoryBudget });
