@@ -19,6 +19,7 @@ from functions.runtime.errors import (
 )
 from functions.runtime.fetch import FetchSession
 from functions.runtime.invocation import Job, Progress, invoke
+from functions.runtime.output_cap import cap_result
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
 from workspace.operations.metrics import run_observed
@@ -36,6 +37,7 @@ class RunRequest:
     cache_key: str | None
     timeout_ms: int | None
     sensitive_values: tuple[str, ...]
+    max_output_bytes: int | None = None
 
 
 def _kill_error(killed: SandboxKilled, config: RuntimeConfig, timeout_ms: int) -> dict[str, str]:
@@ -59,7 +61,11 @@ async def execute(request: RunRequest) -> RunResult:
     run_observed(
         seconds=elapsed, statuses=[r.status for r in result.results], contexts=len(warm_contexts)
     )
-    return redact_run(result, request.sensitive_values)
+    result = redact_run(result, request.sensitive_values)
+    if request.max_output_bytes is not None:
+        # Here, in the process that ran the code: a huge event never crosses the pipe.
+        result = cap_result(result, request.max_output_bytes)
+    return result
 
 
 async def _run(request: RunRequest, config: RuntimeConfig) -> RunResult:
