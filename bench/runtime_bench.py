@@ -3,6 +3,7 @@ cold start, memory per warm context. Prints one JSON object on stdout."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -313,6 +314,110 @@ def memory_per_context_mb(count: int = 20) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
+HOSTILE = {
+    "wasm_memory_1gib": (
+        "async function onTrack(e) { const m = new WebAssembly.Memory({initial: 16384}); "
+        "new Uint8Array(m.buffer).fill(1); return e }"
+    ),
+    "typed_arrays_16x64mib": (
+        "const keep = []; async function onTrack(e) { for (let i = 0; i < 16; i++) "
+        "keep.push(new Uint8Array(64 * 1024 * 1024).fill(1)); return e }"
+    ),
+    "gzip_bombs_40_concurrent": (
+        "async function onTrack(e) { await Promise.allSettled(Array.from({length: 40}, "
+        "() => fetch(e.url).then(r => r.text()))); return e }"
+    ),
+}
+
+
+def _peak_rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        line = next(x for x in f if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def _bomb_server() -> str:
+    """A local server answering every GET with 1 GiB of zeros gzipped (~1 MB sent)."""
+    import threading
+    import zlib
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    # After a full flush every MiB of zeros compresses the same: repeat one.
+    first = packer.compress(bytes(2**20)) + packer.flush(zlib.Z_FULL_FLUSH)
+    body = first + (packer.compress(bytes(2**20)) + packer.flush(zlib.Z_FULL_FLUSH)) * 1023
+
+    class Bomb(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-encoding", "gzip")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the runtime hangs up at its size cap
+                self.wfile.write(body)
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128
+        daemon_threads = True
+
+    httpd = Server(("127.0.0.1", 0), Bomb)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/bomb"
+
+
+def _hostile_in_this_process() -> dict[str, object]:
+    os.environ["FUNCTIONS_ALLOW_PRIVATE_FETCH"] = "1"
+    url = _bomb_server()
+    run_function(code=HANDLER, kind="insert", events=_events(1), settings={}, cache_key="idle")
+    idle = _rss_bytes() / 2**20
+    peaks, rises, statuses = {}, {}, {}
+    for name, code in HOSTILE.items():
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM back to the current RSS
+        before = _rss_bytes() / 2**20
+        result = run_function(
+            code=code,
+            kind="insert",
+            events=[{"type": "track", "url": url}],
+            settings={},
+            cache_key=name,
+            timeout_ms=30000,
+        ).results[0]
+        peaks[name] = round(_peak_rss_mb() - idle, 1)
+        # Freed memory the allocator kept from earlier cases counts in `peaks`, not here.
+        rises[name] = round(_peak_rss_mb() - before, 1)
+        statuses[name] = f"{result.status}: {(result.error or {}).get('message', '')}"[:120]
+    return {
+        "idle_rss_mb": round(idle, 1),
+        "peak_over_idle_mb": peaks,
+        "peak_over_rss_before_case_mb": rises,
+        "statuses": statuses,
+    }
+
+
+def hostile_memory() -> dict[str, object]:
+    """Peak RSS of a fresh runtime process under memory-hostile functions, over its idle
+    size after one ordinary run."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--hostile"], capture_output=True, text=True, check=True
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    limit = load_config().memory_mb
+    return {
+        "what": (
+            "peak RSS over idle (MB) of the process running V8, per hostile function: a "
+            "1 GiB WebAssembly.Memory, 16 x 64 MiB Uint8Arrays kept in a global, 40 "
+            "concurrent fetches of a gzip bomb (1 GiB of zeros, ~1 MB sent) from a local "
+            f"server; goal: under 2 x FUNCTIONS_MEMORY_MB ({2 * limit} MB)"
+        ),
+        "memory_limit_mb": limit,
+        **figures,
+        "within_goal": all(v < 2 * limit for v in figures["peak_over_idle_mb"].values()),
+    }
+
+
 def throughput(repeats: int = 3) -> dict[str, object]:
     """Runtime and plain Node.js measured alternately, `repeats` times each; medians."""
     runtime: dict[int, float] = {}
@@ -339,6 +444,7 @@ def main() -> None:
         "fetch_overlap": fetch_overlap(),
         "cold_start_ms": cold_start(),
         "memory_per_warm_context_mb": memory_per_context_mb(),
+        "hostile_memory": hostile_memory(),
         "memory_note": (
             "RSS growth per warm context (prelude + code), in a fresh process. "
             "FUNCTIONS_PREWARMED_CONTEXTS blank contexts (default 2) are kept on top."
@@ -350,5 +456,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--memory"]:
         print(_memory_in_this_process(int(sys.argv[2])))
+    elif sys.argv[1:2] == ["--hostile"]:
+        print(json.dumps(_hostile_in_this_process()))
     else:
         main()

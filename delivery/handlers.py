@@ -72,6 +72,7 @@ def run_instance(
     """One outcome per event; `kind` is "insert" or "destination"."""
     # Imported here so webhook-only workers never load V8 (mini-racer) at all.
     from functions.runtime import run_function
+    from functions.runtime.redaction import secret_texts
 
     values, refused = _settings_or_error(instance)
     if refused is not None:
@@ -90,7 +91,7 @@ def run_instance(
             batch=batched and len(indexes) > 1,
             cache_key=f"fv_{instance.version_id}",
             timeout_ms=None,
-            sensitive_values=[str(values[n]) for n in secret if values.get(n)],
+            sensitive_values=secret_texts(values.get(n) for n in secret),
             isolated=False,
         )
         for index, one in zip(indexes, result.results, strict=True):

@@ -7,6 +7,9 @@ from functions.models import FunctionClass, ResourceType
 from functions.schema import sensitive_names, setting_value_errors
 
 MAX_PREVIEW_EVENTS = 100
+# A test run shows at most this much of each returned event (the product's events are
+# at most 32 KB; a 50 MB return once made a 52 MB response).
+MAX_PREVIEW_OUTPUT_BYTES = 1024 * 1024
 
 
 class PreviewInputError(ValueError):
@@ -46,8 +49,9 @@ def preview_run(
         return _invalid_settings(errors, len(batch_events), batch)
     # Imported here: the web process loads the runtime's Python side only when a test runs.
     from functions.runtime import run_function
+    from functions.runtime.redaction import secret_texts
 
-    secrets = [str(settings[n]) for n in sensitive_names(settings_schema) if settings.get(n)]
+    secrets = secret_texts(settings.get(n) for n in sensitive_names(settings_schema))
     kind = "insert" if resource_type == ResourceType.INSERT_DESTINATION else "destination"
     result = run_function(
         code=code,
@@ -57,6 +61,7 @@ def preview_run(
         batch=batch,
         sensitive_values=secrets,
         isolated=True,
+        max_output_bytes=MAX_PREVIEW_OUTPUT_BYTES,
     )
     return result.as_json(batch)
 

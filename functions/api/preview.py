@@ -66,7 +66,9 @@ class EventResultSerializer(serializers.Serializer):
 
 
 class PreviewOutputSerializer(serializers.Serializer):
-    """One event: `status`, `error`, `output`; a batch: `results`. Both: logs, requests."""
+    """One event: `status`, `error`, `output`; a batch: `results`. Both: logs, requests.
+    A returned event over 1 MB is left out (`output` null, error `OutputTooLarge`); log
+    lines and request trace fields over 4096 characters are cut."""
 
     status = serializers.ChoiceField(choices=STATUSES, required=False)
     error = RunErrorSerializer(allow_null=True, required=False)

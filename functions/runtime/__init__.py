@@ -27,11 +27,13 @@ def run_function(
     timeout_ms: int | None = None,
     sensitive_values: Iterable[str] = (),
     isolated: bool = False,
+    max_output_bytes: int | None = None,
 ) -> RunResult:
     """Run `code`'s handlers on `events`.
 
     isolated=True runs in a subprocess pool (for the web process, where V8 must never
-    run); otherwise in this process, on the runtime's own thread.
+    run); otherwise in this process, on the runtime's own thread. max_output_bytes caps
+    each returned event (and cuts overlong log lines and trace fields) for display.
     """
     from functions.runtime.executor import RunRequest
 
@@ -46,6 +48,7 @@ def run_function(
         cache_key=cache_key,
         timeout_ms=timeout_ms,
         sensitive_values=tuple(v for v in sensitive_values if isinstance(v, str)),
+        max_output_bytes=max_output_bytes,
     )
     if not request.events:
         return RunResult(results=[])

@@ -35,5 +35,13 @@ def memory_error(memory_mb: int) -> dict[str, str]:
     }
 
 
+def internal_error(exc: BaseException) -> dict[str, str]:
+    return {
+        "type": "RuntimeError",
+        "message": f"The runtime could not complete this run ({type(exc).__name__}); "
+        "the function's code may have changed a built-in the runtime relies on",
+    }
+
+
 def status_of_kill(kind: Kill) -> str:
     return "timeout" if kind == "timeout" else "bad_request"

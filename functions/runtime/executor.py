@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -11,15 +12,19 @@ from functions.runtime.contexts import context_key, warm_contexts
 from functions.runtime.errors import (
     SandboxKilled,
     ScriptError,
+    internal_error,
     memory_error,
     status_of_kill,
     timeout_error,
 )
 from functions.runtime.fetch import FetchSession
 from functions.runtime.invocation import Job, Progress, invoke
+from functions.runtime.output_cap import cap_result
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
 from workspace.operations.metrics import run_observed
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class RunRequest:
     cache_key: str | None
     timeout_ms: int | None
     sensitive_values: tuple[str, ...]
+    max_output_bytes: int | None = None
 
 
 def _kill_error(killed: SandboxKilled, config: RuntimeConfig, timeout_ms: int) -> dict[str, str]:
@@ -45,13 +51,21 @@ def _kill_error(killed: SandboxKilled, config: RuntimeConfig, timeout_ms: int) -
 async def execute(request: RunRequest) -> RunResult:
     started = time.perf_counter()
     config = load_config()
-    result = await _run(request, config)
+    try:
+        result = await _run(request, config)
+    except Exception as exc:  # a run must end in statuses, never in a crashed task
+        logger.exception("function run failed inside the runtime")
+        result = RunResult.failed(len(request.events), "bad_request", internal_error(exc))
     elapsed = time.perf_counter() - started
     result.duration_ms = round(elapsed * 1000, 3)
     run_observed(
         seconds=elapsed, statuses=[r.status for r in result.results], contexts=len(warm_contexts)
     )
-    return redact_run(result, request.sensitive_values)
+    result = redact_run(result, request.sensitive_values)
+    if request.max_output_bytes is not None:
+        # Here, in the process that ran the code: a huge event never crosses the pipe.
+        result = cap_result(result, request.max_output_bytes)
+    return result
 
 
 async def _run(request: RunRequest, config: RuntimeConfig) -> RunResult:

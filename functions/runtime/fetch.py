@@ -9,7 +9,8 @@ import importlib.util
 import ssl
 import sys
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,14 +152,67 @@ async def _send_pinned(
     return response, lambda: session.checkin(key, client)
 
 
+# Decompressed bytes produced per step: what one fetch holds beyond its body so far.
+INFLATE_STEP = 256 * 1024
+
+
+class _Inflate:
+    """One gzip or deflate stage."""
+
+    def __init__(self, encoding: str) -> None:
+        self.gzip = encoding in ("gzip", "x-gzip")
+        self.first = True
+        self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> tuple[bytes, bytes]:
+        """At most INFLATE_STEP bytes of output, and the input left for the next step."""
+        try:
+            out = self.zlib.decompress(data, INFLATE_STEP)
+        except zlib.error:
+            if self.gzip or not self.first:
+                raise
+            # "deflate" is often sent raw, without the zlib header (httpx does the same).
+            self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self.zlib.decompress(data, INFLATE_STEP)
+        self.first = False
+        return out, self.zlib.unconsumed_tail
+
+
+def _decoders(response: httpx.Response) -> list[_Inflate]:
+    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
+    if any(e not in ("gzip", "x-gzip", "deflate", "identity", "") for e in encodings):
+        # An encoding we cannot decode (br, zstd) reaches the function as sent.
+        return []
+    return [_Inflate(e) for e in reversed(encodings) if e not in ("identity", "")]
+
+
+def _inflated(decoders: list[_Inflate], data: bytes) -> Iterator[bytes]:
+    """`data` decoded through every stage, lazily, in pieces of at most INFLATE_STEP."""
+    if not decoders:
+        yield data
+        return
+    while data:
+        out, data = decoders[0].feed(data)
+        yield from _inflated(decoders[1:], out)
+
+
 async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
+    """The decoded body; decoding stops as soon as it grows past `limit`, so a
+    compression bomb never inflates beyond it."""
+    decoders = _decoders(response)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise FetchFailure(f"content size at {url} over limit: {limit}", "max-size")
-        chunks.append(chunk)
+    try:
+        async for raw in response.aiter_raw():
+            for piece in _inflated(decoders, raw):
+                size += len(piece)
+                if size > limit:
+                    raise FetchFailure(f"content size at {url} over limit: {limit}", "max-size")
+                chunks.append(piece)
+    except zlib.error as exc:
+        raise FetchFailure(
+            f"invalid response body at: {url} reason: {exc}", "system", "Z_DATA_ERROR"
+        ) from exc
     return b"".join(chunks)
 
 
@@ -255,10 +309,8 @@ async def perform_fetch(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run one fetch; returns the resolution for JS and the trace entry."""
     started = time.perf_counter()
-    timeout = budget_s
-    if spec.get("timeout"):
-        timeout = min(timeout, float(spec["timeout"]) / 1000)
     try:
+        timeout = _timeout_s(spec.get("timeout"), budget_s)
         result = await asyncio.wait_for(_follow(session, spec), max(timeout, 0.001))
         resolution: dict[str, Any] = {"id": spec["id"], **result}
         status: int | None = result["status"]
@@ -275,6 +327,12 @@ async def perform_fetch(
     if error:
         trace["error"] = error
     return resolution, trace
+
+
+def _timeout_s(raw: Any, budget_s: float) -> float:
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and 0 < raw < float("inf"):
+        return min(budget_s, raw / 1000)
+    return budget_s
 
 
 def _safe_trace_url(raw: Any) -> str:

@@ -20,6 +20,7 @@ from functions.runtime.config import RuntimeConfig
 from functions.runtime.contexts import VersionContexts
 from functions.runtime.errors import SandboxKilled, ScriptError, timeout_error
 from functions.runtime.fetch import FetchSession, _safe_trace_url, perform_fetch
+from functions.runtime.protocol import parse_start, parse_step, timer_delay_ms
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
 NEVER_FINISHED = {
@@ -158,12 +159,18 @@ class _Lane:
 
     async def execute(self) -> None:
         try:
-            started = json.loads(await self.call("start", self._start_payload()))
+            started = parse_start(await self.call("start", self._start_payload()))
             if started["onBatch"]:
                 waves = math.ceil(len(self.job.events) / max(self.config.fetch_concurrency, 1))
                 self.deadline = self.clock() + self.cpu_s * (waves or 1)
             await self._loop()
+            if any(_out_of_memory(item) for item in self.progress.settled.values()):
+                # What the function still holds (up to the limit) is freed with it.
+                self.sandbox.broken = True
         except SandboxKilled as killed:
+            if killed.kind == "crash":
+                # The function changed what the driver relies on: never reuse the context.
+                self.sandbox.broken = True
             self.progress.killed = self.progress.killed or killed
         finally:
             self._abandon()
@@ -188,7 +195,7 @@ class _Lane:
         expire: dict[str, Any] = {}
         while True:
             payload = {"seed": fresh_seed(), "resolutions": deliver, **expire}
-            self._absorb(json.loads(await self.call("step", payload)))
+            self._absorb(parse_step(await self.call("step", payload), len(self.tasks)))
             if self._done():
                 return
             delivered, deliver = bool(deliver or expire), self._take_ready()
@@ -259,7 +266,7 @@ class _Lane:
             return await perform_fetch(self.session, spec, self.remaining())
 
     async def _timer(self, timer: dict[str, Any]) -> tuple[dict[str, Any], None]:
-        await asyncio.sleep(float(timer["delay"]) / 1000)
+        await asyncio.sleep(timer_delay_ms(timer.get("delay")) / 1000)
         return {"kind": "timer", "id": timer["id"]}, None
 
     async def _wait_for_io(self) -> bool:
@@ -316,6 +323,10 @@ def abandoned_trace(spec: dict[str, Any]) -> dict[str, Any]:
         "duration_ms": None,
         "error": "abandoned: the handler finished without waiting for the response",
     }
+
+
+def _out_of_memory(item: dict[str, Any]) -> bool:
+    return (item.get("error") or {}).get("type") == "MemoryLimitExceeded"
 
 
 def _io_timeout(timeout_ms: int) -> dict[str, str]:

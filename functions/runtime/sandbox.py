@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import os
 import re
 from typing import Any
 
-from py_mini_racer import JSEvalException, JSOOMException, JSParseException, mini_racer
+from py_mini_racer import (
+    JSEvalException,
+    JSOOMException,
+    JSParseException,
+    init_mini_racer,
+    mini_racer,
+)
 from py_mini_racer import JSTimeoutException as _JSTimeout
+from py_mini_racer._dll import DEFAULT_V8_FLAGS
 
 from functions.runtime.config import RuntimeConfig
 from functions.runtime.errors import SandboxKilled, ScriptError
@@ -24,6 +32,19 @@ from functions.runtime.prelude import (
 _ERROR_LINE = re.compile(
     r"^(?P<where>[^\n]*?):(?P<line>\d+): (?:Uncaught )?(?P<type>[\w$]+): (?P<msg>.*)$"
 )
+
+
+@functools.cache
+def _start_v8() -> None:
+    # `gc` lets the prelude's buffer budget reclaim freed buffers before refusing an
+    # allocation; the prelude removes the global, so user code never sees it. (When
+    # something in this process started V8 first, the budget works without it.)
+    init_mini_racer(flags=(*DEFAULT_V8_FLAGS, "--expose-gc"), ignore_duplicate_init=True)
+
+
+def _memory_budget(config: RuntimeConfig, lock: bool) -> str:
+    # ArrayBuffers live outside the V8 heap: the prelude holds them to the same limit.
+    return f"__functions_driver.memory({config.memory_mb * 1024 * 1024}, {str(lock).lower()});"
 
 
 def fresh_seed() -> str:
@@ -52,12 +73,13 @@ class Sandbox:
     @classmethod
     async def blank(cls, config: RuntimeConfig, libraries: tuple[str, ...] = ()) -> Sandbox:
         """A new context with only the prelude (and `libraries`) loaded, no user code."""
+        _start_v8()
         manager = mini_racer(asyncio.get_running_loop())
         sandbox = cls(manager, manager.__enter__())
         try:
             sandbox._racer.set_hard_memory_limit(config.memory_mb * 1024 * 1024)
             # The prelude, the first seed and the libraries in a single crossing.
-            seed = f"__functions_driver.seed('{fresh_seed()}');"
+            seed = f"__functions_driver.seed('{fresh_seed()}');{_memory_budget(config, False)}"
             sources = [prelude_source(), seed, *(library_source(lib) for lib in libraries)]
             await sandbox.evaluate(";\n".join(sources), 30)
             sandbox.libraries = tuple(libraries)
@@ -86,7 +108,8 @@ class Sandbox:
             self._racer.set_hard_memory_limit(config.memory_mb * 1024 * 1024)
             # A fresh seed (the context may have waited in the pre-warmed pool) and the
             # libraries the code names that are not loaded yet, in one crossing.
-            seed = f"__functions_driver.seed('{fresh_seed()}');"
+            # The budget for binary memory is fixed here, before user code can call it.
+            seed = f"__functions_driver.seed('{fresh_seed()}');{_memory_budget(config, True)}"
             missing = [lib for lib in libraries_named(code) if lib not in self.libraries]
             await self.evaluate(";\n".join([seed, *map(library_source, missing)]), 30)
             self.libraries = (*self.libraries, *missing)

@@ -147,3 +147,49 @@ def test_on_batch_insert_function_flushes_a_partial_batch_after_the_wait(
     assert EventDelivery.objects.filter(destination=hook).count() <= 3
     rows = wait_final(3, destination=hook, timeout=15)
     assert sorted(r.status for r in rows) == ["delivered", "delivered", "filtered"]
+
+
+SECRET = 'sk "live"\nk/y+1'
+SECRET_SCHEMA = [{"name": "apiKey", "type": "STRING", "required": True, "sensitive": True}]
+LEAKY = r"""
+async function onTrack(event, settings) {
+  const s = settings.apiKey
+  const basic = Buffer.from('u:' + s).toString('base64')
+  console.log(JSON.stringify(settings), encodeURIComponent(s), basic)
+  throw new Error('failed with ' + JSON.stringify({key: s}))
+}
+"""
+
+
+def test_destination_function_secret_forms_are_stored_redacted(client, workspace, worker):
+    source = source_factory(workspace)
+    function = function_factory(
+        workspace, resource_type=ResourceType.DESTINATION, code=LEAKY, settings_schema=SECRET_SCHEMA
+    )
+    destination = destination_create_function(
+        workspace=workspace,
+        actor=SYSTEM,
+        source=source,
+        function=function,
+        name="leaky",
+        settings={"apiKey": SECRET},
+    )
+    post_batch(client, source.write_key, track(1))
+    [row] = wait_final(1, destination=destination)
+    assert row.status == DeliveryStatus.BAD_REQUEST
+    stored = f"{row.error_message} {row.logs} {row.requests}"
+    assert "[redacted]" in row.error_message and "[redacted]" in str(row.logs)
+    assert "live" not in stored and "k/y" not in stored and "k%2Fy" not in stored
+
+
+def test_destination_function_that_breaks_the_runtime_is_bad_request_not_retrying(
+    client, workspace, worker
+):
+    source = source_factory(workspace)
+    destination = _destination_function(
+        source, "async function onTrack(e) { Object.prototype.toJSON = () => 5; return e }"
+    )
+    post_batch(client, source.write_key, track(2))
+    rows = wait_final(2, destination=destination)
+    assert {r.status for r in rows} == {DeliveryStatus.BAD_REQUEST}
+    assert all("broke the runtime" in r.error_message for r in rows)

@@ -83,3 +83,43 @@ def test_readonly_may_run_neither_saved_nor_unsaved_code(workspace):
         ).status_code
         == 403
     )
+
+
+BIG = (
+    "async function onTrack(event, settings) {\n"
+    "  console.log('s=' + settings.apiKey + ' ' + 'y'.repeat(20000))\n"
+    "  await fetch('http://example.invalid/' + 'p'.repeat(20000)).catch(() => null)\n"
+    "  event.properties.blob = 'x'.repeat(3 * 1024 * 1024)\n  return event\n}\n"
+)
+
+
+def test_preview_output_over_1_mb_is_left_out_with_a_clear_error(api, workspace):
+    fn = function_factory(workspace, code=BIG, settings_schema=SCHEMA)
+    response = api.post(
+        f"functions/{fn.api_id}/preview",
+        {"event": EVENT, "settings": {"apiKey": "sk_test_secret_value"}, "code": BIG},
+    )
+    assert response.status_code == 200, response.json()
+    assert len(response.content) < 100_000
+    result = response.json()["data"]
+    assert result["status"] == "success" and result["output"] is None
+    assert result["error"]["type"] == "OutputTooLarge"
+    assert "3.0 MB" in result["error"]["message"] and "1 MB" in result["error"]["message"]
+    assert result["logs"][0].startswith("s=[redacted] yyy")
+    assert all(len(line) < 4200 for line in result["logs"])
+    assert len(result["requests"][0]["url"]) < 5000
+    assert "sk_test_secret_value" not in response.content.decode()
+
+
+def test_preview_batch_caps_each_output_alone(api, workspace):
+    code = (
+        "async function onTrack(event) {\n"
+        "  if (event.properties.big) event.properties.blob = 'x'.repeat(2 * 1024 * 1024)\n"
+        "  return event\n}\n"
+    )
+    fn = function_factory(workspace, code=code)
+    big = {**EVENT, "properties": {"big": True}}
+    result = api.post(f"functions/{fn.api_id}/preview", {"events": [EVENT, big]}).json()["data"]
+    first, second = result["results"]
+    assert first["status"] == "success" and first["output"]["properties"] == {}
+    assert second["output"] is None and second["error"]["type"] == "OutputTooLarge"

@@ -5,9 +5,11 @@ These tests need no database; they run the runtime in this process.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -48,6 +50,20 @@ class Server:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@functools.cache
+def _compressed(encoding: str, size: int) -> bytes:
+    """`size` zero bytes compressed; from 1 MiB up, a bomb built from one compressed
+    MiB repeated (after a full flush every MiB compresses the same), without the end
+    of the stream: compressing the real thing takes seconds."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31 if encoding == "gzip" else -15)
+    mib = 1024 * 1024
+    if size < mib:
+        return packer.compress(bytes(size)) + packer.flush()
+    first = packer.compress(bytes(mib)) + packer.flush(zlib.Z_FULL_FLUSH)
+    again = packer.compress(bytes(mib)) + packer.flush(zlib.Z_FULL_FLUSH)
+    return first + again * (size // mib - 1)
 
 
 def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
@@ -94,6 +110,10 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
                 return self._reply(302, b"", {"location": query["to"]})
             if path == "/big":
                 return self._reply(200, b"x" * int(query["bytes"]), {"content-type": "text/plain"})
+            if path in ("/gzip", "/deflate"):
+                # Zeros compress about 1000:1: a small response that inflates to `bytes`.
+                body = _compressed(path[1:], int(query["bytes"]))
+                return self._reply(200, body, {"content-encoding": path[1:]})
             if path == "/utf8":
                 return self._reply(200, "héllo wörld ✓".encode(), {"content-type": "text/plain"})
             if path == "/token":

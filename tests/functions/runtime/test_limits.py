@@ -74,3 +74,14 @@ def test_limits_timeout_setting_comes_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("FUNCTIONS_TIMEOUT_MS", "150")
     result = run(LOOP, {"type": "track", "bad": True}).results[0]
     assert result.error["message"] == "The function did not finish within 150 ms"
+
+
+def test_limits_output_cap_leaves_out_big_events_and_cuts_long_traces() -> None:
+    code = "async function onTrack(e) { await fetch('http://example.invalid/' + 'p'.repeat(9000)).catch(() => null); if (e.big) e.blob = 'x'.repeat(300000); return e }"
+    events = [{"type": "track"}, {"type": "track", "big": True}]
+    result = run(code, events, batch=True, max_output_bytes=100_000)
+    small, big = result.results
+    assert small.status == "success" and small.output == {"type": "track"}
+    assert big.status == "success" and big.output is None
+    assert big.error["type"] == "OutputTooLarge" and "0.3 MB" in big.error["message"]
+    assert all(len(t["url"]) < 4200 and t["url"].endswith("[truncated]") for t in result.requests)

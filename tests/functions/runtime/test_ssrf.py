@@ -44,6 +44,15 @@ def target(monkeypatch: pytest.MonkeyPatch):
         "http://[fd00:ec2::254]/",
         "http://224.0.0.1/",
         "http://localhost:{port}/",
+        "http://127.0.0.1.:{port}/",
+        "http://localhost.:{port}/",
+        "http://LOCALHOST.:{port}/",
+        "http://api.localhost:{port}/",
+        "http://127.1:{port}/",
+        "http://0x7f.0.0.1.:{port}/",
+        "http://[fec0::1]:{port}/",
+        "http://[::ffff:7f00:1]:{port}/",
+        "http://192.88.99.1/",
     ],
 )
 def test_ssrf_private_addresses_are_refused(target: Server, url: str) -> None:
@@ -93,9 +102,71 @@ def test_ssrf_blocked_request_is_traced_without_status(target: Server) -> None:
         ("64:ff9b::a9fe:a9fe", False),
         ("fe80::1", False),
         ("198.18.0.1", False),
+        ("1.1.1.1", True),
+        ("2a00:1450:4001:81c::200e", True),
+        ("64:ff9b::808:808", True),
+        ("::ffff:8.8.8.8", True),
+        ("fec0::1", False),
+        ("192.88.99.1", False),
+        ("3fff::1", False),
+        ("3fff:fff::1", False),
+        ("0.1.2.3", False),
+        ("127.0.0.1", False),
+        ("169.254.169.254", False),
+        ("172.16.0.1", False),
+        ("192.0.0.9", False),
+        ("192.0.2.1", False),
+        ("192.31.196.1", False),
+        ("192.52.193.1", False),
+        ("192.175.48.1", False),
+        ("198.51.100.7", False),
+        ("203.0.113.7", False),
+        ("233.252.0.1", False),
+        ("255.255.255.255", False),
+        ("::", False),
+        ("::1", False),
+        ("::7f00:1", False),
+        ("64:ff9b:1::a00:1", False),
+        ("100::1", False),
+        ("2001::1", False),
+        ("2001:2::1", False),
+        ("2001:20::1", False),
+        ("2001:db8::1", False),
+        ("2002:808:808::1", False),
+        ("2620:4f:8000::1", False),
+        ("5f00::1", False),
+        ("fc00::1", False),
+        ("fd00:ec2::254", False),
+        ("ff02::1", False),
+        ("4000::1", False),
     ],
 )
 def test_ssrf_address_classification(address: str, public: bool) -> None:
     import ipaddress
 
     assert addresses.is_public_address(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1.", "127.0.0.1"),
+        ("localhost.", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("[::1]", "::1"),
+    ],
+)
+def test_ssrf_literal_spellings_are_parsed_without_the_resolver(
+    host: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import socket
+
+    def no_resolver(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the system resolver was asked")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_resolver)
+    assert asyncio.run(addresses.resolve(host, 80, allow_private=True)) == expected
+    with pytest.raises(addresses.BlockedAddress):
+        asyncio.run(addresses.resolve(host, 80, allow_private=False))

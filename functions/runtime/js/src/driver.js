@@ -8,6 +8,7 @@ import { fireTimer } from "./timers.js";
 import { crypto, reseed } from "./crypto.js";
 import { Buffer } from "buffer";
 import { provide } from "./lazy.js";
+import { setMemoryBudget } from "./memory.js";
 import { resetState, state } from "./state.js";
 
 const HANDLERS = {
@@ -220,4 +221,13 @@ function release(count) {
 }
 
 // Buffer and crypto: the one copy that library bundles loaded later share.
-export const driver = Object.freeze({ start, step, release, seed: reseed, provide, Buffer, crypto });
+export const driver = Object.freeze({
+  start,
+  step,
+  release,
+  seed: reseed,
+  provide,
+  memory: setMemoryBudget,
+  Buffer,
+  crypto,
+});

@@ -1,4 +1,6 @@
 // Everything a function's code can see besides the ECMAScript built-ins.
+// First: it wraps the binary-memory constructors before any library captures them.
+import "./memory.js";
 import { Buffer } from "buffer";
 import "fastestsmallesttextencoderdecoder";
 // The product ships atob 2.1.2 / btoa 1.2.1 (Node builds, over Buffer).
