@@ -154,10 +154,16 @@ def connect_settings(request: HttpRequest, function_id: str) -> HttpResponse:
     )
 
 
-def _instance(request: HttpRequest, function: FunctionClass, instance_id: str) -> FunctionInstance:
-    instance = queries.function_instance_by_id(function, instance_id)
+def _instance(request: HttpRequest, function_id: str, instance_id: str) -> FunctionInstance:
+    """A connection of the function, for whoever may view it: the function's viewers, and the
+    Source Admins of its source (who change its settings without seeing the function)."""
+    workspace = request.workspace  # type: ignore[attr-defined]
+    instance = queries.function_instance_by_id(
+        function_by_api_id(workspace, function_id), instance_id
+    )
     if instance is None:
         raise NotFound("Resource not found")
+    require(request.user, Action.INSTANCE_VIEW, workspace, instance)
     return instance
 
 
@@ -165,9 +171,8 @@ def _instance(request: HttpRequest, function: FunctionClass, instance_id: str) -
 def instance_settings(request: HttpRequest, function_id: str, instance_id: str) -> HttpResponse:
     """A connection's settings, masked; saving sends masked secrets back unchanged."""
     workspace = request.workspace  # type: ignore[attr-defined]
-    function = _function(request, function_id)
-    instance = _instance(request, function, instance_id)
-    require(request.user, Action.INSTANCE_VIEW, workspace, instance)
+    instance = _instance(request, function_id, instance_id)
+    function = instance.function
     may_change = can(request.user, Action.INSTANCE_CHANGE, workspace, instance)
     masked = instance_services.instance_settings_masked(instance)
     data = request.POST if request.method == "POST" else None
@@ -195,6 +200,7 @@ def instance_settings(request: HttpRequest, function_id: str, instance_id: str) 
             "title": f"Settings of {instance.name}",
             "nav": "functions",
             "function": function,
+            "function_link": can(request.user, Action.FUNCTION_VIEW, workspace, function),
             "instance": instance,
             "source": instance_source(instance),
             "form": form,
@@ -209,9 +215,10 @@ def instance_settings(request: HttpRequest, function_id: str, instance_id: str) 
 @require_POST
 def disconnect(request: HttpRequest, function_id: str, instance_id: str) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
-    function = _function(request, function_id)
-    instance = _instance(request, function, instance_id)
+    instance = _instance(request, function_id, instance_id)
     require(request.user, Action.INSTANCE_CHANGE, workspace, instance)
     delivery_services.function_disconnect(instance=instance, actor=Actor(user=request.user))  # type: ignore[arg-type]
-    return redirect("admin:console-connect", slug=workspace.slug, function_id=function.id)
+    if not can(request.user, Action.FUNCTION_VIEW, workspace, instance.function):
+        return redirect("admin:console-destinations", slug=workspace.slug)
+    return redirect("admin:console-connect", slug=workspace.slug, function_id=instance.function_id)
 
