@@ -31,10 +31,10 @@ def login(page: Page, live_server, username: str, password: str = PASSWORD) -> N
     expect(page.locator("#id_password")).to_have_count(0)
 
 
-def shot(page: Page, name: str, take: bool) -> None:
+def shot(page: Page, name: str, take: bool, full_page: bool = False) -> None:
     if take:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / name))
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
 
 
 @pytest.mark.parametrize("role", ["superuser", "owner"])
@@ -141,8 +141,11 @@ def test_members_add_people_who_log_in_with_their_role(world, page, browser, liv
     expect(page.get_by_role("row").filter(has_text="reader@acme.test")).to_contain_text(
         "Functions Read-only"
     )
-    shot(page, "members.png", role == "owner")
     admin_password = _add_member(page, "web-admin@acme.test", "Source Admin", sources=["Web"])
+    expect(page.get_by_role("row").filter(has_text="web-admin@acme.test")).to_contain_text(
+        "Source Admin (Web)"
+    )
+    shot(page, "members.png", role == "owner", full_page=True)
     page.reload()
     assert reader_password not in page.content() and admin_password not in page.content()
 

@@ -109,7 +109,8 @@ def member_add(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             # Rendered, not redirected: the password is shown this once and kept nowhere.
-            return _page(request, added=user, password=password)
+            role = Role(form.cleaned_data["role"]).label
+            return _page(request, added=user, added_role=role, password=password)
     return _page(request, member_form=form, failed=True)
 
 
