@@ -171,7 +171,9 @@ def member_add(
 
 
 def _granted_objects(membership: Membership, perm: str) -> list[models.Model]:
-    found = get_objects_for_user(membership.user, perm, accept_global_perms=False)
+    found: models.QuerySet[models.Model] = get_objects_for_user(
+        membership.user, perm, accept_global_perms=False
+    )
     return list(found.filter(workspace_id=membership.workspace_id))
 
 

@@ -12,7 +12,6 @@ from delivery import services as delivery_services
 from delivery.api.queries import destination_by_id, source_by_id
 from delivery.console import queries
 from delivery.console.settings_form import SettingsForm
-from delivery.models import Destination
 from functions import instances as instance_services
 from functions.api.queries import function_by_api_id
 from functions.models import FunctionClass, FunctionInstance
@@ -34,7 +33,8 @@ def _connections(request: HttpRequest, function: FunctionClass) -> list[dict[str
     """One row per connection: where it is, its pinned version, what the user may do."""
     user, workspace = request.user, request.workspace  # type: ignore[attr-defined]
     rows = []
-    instances: list[tuple[FunctionInstance, Destination]]
+    # Both querysets filter on the relation being set, so neither side is None here.
+    instances: list[tuple[Any, Any]]
     if function.is_insert:
         instances = [(i, i.attached_destination) for i in queries.insert_connections(function)]
     else:
@@ -45,9 +45,7 @@ def _connections(request: HttpRequest, function: FunctionClass) -> list[dict[str
                 "instance": instance,
                 "destination": destination,
                 "may_change": can(user, Action.INSTANCE_CHANGE, workspace, instance),
-                "may_view_destination": can(
-                    user, Action.DESTINATION_VIEW, workspace, destination
-                ),
+                "may_view_destination": can(user, Action.DESTINATION_VIEW, workspace, destination),
             }
         )
     return rows
@@ -221,4 +219,3 @@ def disconnect(request: HttpRequest, function_id: str, instance_id: str) -> Http
     if not can(request.user, Action.FUNCTION_VIEW, workspace, instance.function):
         return redirect("admin:console-destinations", slug=workspace.slug)
     return redirect("admin:console-connect", slug=workspace.slug, function_id=instance.function_id)
-

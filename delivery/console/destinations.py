@@ -60,7 +60,9 @@ def sources(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     rows = queries.administered_sources(request.user, workspace).prefetch_related("destinations")
     return console_render(
-        request, "console/delivery/sources.html", {"title": "Sources", "nav": "sources", "sources": rows}
+        request,
+        "console/delivery/sources.html",
+        {"title": "Sources", "nav": "sources", "sources": rows},
     )
 
 
@@ -175,7 +177,9 @@ def destination_function_enable(request: HttpRequest, destination_id: str) -> Ht
         enabled=request.POST.get("enabled") == "true",
     )
     return redirect(
-        "admin:console-destination-functions", slug=insert.workspace.slug, destination_id=destination_id
+        "admin:console-destination-functions",
+        slug=insert.workspace.slug,
+        destination_id=destination_id,
     )
 
 
@@ -185,7 +189,9 @@ def destination_function_disconnect(request: HttpRequest, destination_id: str) -
     insert = _insert(request, destination_id)
     delivery_services.function_disconnect(instance=insert, actor=Actor(user=request.user))  # type: ignore[arg-type]
     return redirect(
-        "admin:console-destination-functions", slug=insert.workspace.slug, destination_id=destination_id
+        "admin:console-destination-functions",
+        slug=insert.workspace.slug,
+        destination_id=destination_id,
     )
 
 

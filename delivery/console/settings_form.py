@@ -32,7 +32,9 @@ def _field(spec: dict[str, Any], initial: Any) -> forms.Field:
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), initial=text, **common)
     if kind == "TEXT_MAP":
         common["help_text"] = f"{common['help_text']} One key=value per line.".strip()
-        text = "\n".join(f"{k}={v}" for k, v in initial.items()) if isinstance(initial, dict) else ""
+        text = (
+            "\n".join(f"{k}={v}" for k, v in initial.items()) if isinstance(initial, dict) else ""
+        )
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), initial=text, **common)
     return forms.CharField(initial=initial or "", **common)
 

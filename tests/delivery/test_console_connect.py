@@ -77,7 +77,8 @@ def test_connect_settings_form_masks_nothing_yet_and_uses_password_for_secret(wo
 def test_connect_insert_function_creates_disabled_instance_with_encrypted_secret(world):
     url = f"{_connect_url(world, world.enrich)}settings/?target={world.spare_hook.id}"
     response = client_for(world, "owner").post(
-        url, {"name": "Enrich spare", "setting_apiKey": "sk_new_secret_1234", "setting_region": "us"}
+        url,
+        {"name": "Enrich spare", "setting_apiKey": "sk_new_secret_1234", "setting_region": "us"},
     )
     assert response.status_code == 302
     assert response["Location"].endswith(f"/destinations/{world.spare_hook.id}/functions/")
@@ -102,7 +103,9 @@ def test_connect_missing_required_setting_keeps_the_form(world):
 
 def test_connect_masked_value_without_stored_secret_is_refused(world):
     url = f"{_connect_url(world, world.enrich)}settings/?target={world.spare_hook.id}"
-    response = client_for(world, "owner").post(url, {"name": "x", "setting_apiKey": "••••••••••abcd"})
+    response = client_for(world, "owner").post(
+        url, {"name": "x", "setting_apiKey": "••••••••••abcd"}
+    )
     assert response.status_code == 400
     assert "a masked value was sent but no secret is stored" in response.content.decode()
 
@@ -133,7 +136,11 @@ def test_connect_forged_post_per_role(world, role, status):
 def test_connect_needs_function_role_and_source_admin_together(world):
     user = world.users["functions_admin_subset"]
     membership_grant(
-        workspace=world.workspace, user=user, role=Role.SOURCE_ADMIN, actor=SYSTEM, objects=[world.web]
+        workspace=world.workspace,
+        user=user,
+        role=Role.SOURCE_ADMIN,
+        actor=SYSTEM,
+        objects=[world.web],
     )
     client = client_for(world, "functions_admin_subset")
     spare = f"{_connect_url(world, world.enrich)}settings/?target={world.spare_hook.id}"
@@ -224,14 +231,18 @@ def test_instance_settings_of_app_source_refused_to_subset_source_admin(world):
     ],
 )
 def test_disconnect_insert_function_per_role(world, role, status):
-    url = f"{base(world)}/functions/{world.enrich.id}/instances/{world.enrich_on_web.id}/disconnect/"
+    url = (
+        f"{base(world)}/functions/{world.enrich.id}/instances/{world.enrich_on_web.id}/disconnect/"
+    )
     assert client_for(world, role).post(url).status_code == status
     gone = not FunctionInstance.objects.filter(pk=world.enrich_on_web.pk).exists()
     assert gone is (status == 302)
 
 
 def test_disconnect_is_post_only(world):
-    url = f"{base(world)}/functions/{world.enrich.id}/instances/{world.enrich_on_web.id}/disconnect/"
+    url = (
+        f"{base(world)}/functions/{world.enrich.id}/instances/{world.enrich_on_web.id}/disconnect/"
+    )
     assert client_for(world, "owner").get(url).status_code == 405
     assert client_for(world, "outsider").get(url).status_code == 404
 

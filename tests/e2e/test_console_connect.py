@@ -159,7 +159,9 @@ def test_members_add_people_who_log_in_with_their_role(world, page, browser, liv
     expect(reader.get_by_role("button", name="Connect a destination")).to_have_count(0)
     expect(reader.get_by_role("button", name="Disconnect")).to_have_count(0)
     reader.goto(f"{base}/members/")
-    expect(reader.get_by_role("alert")).to_contain_text("Managing members needs the Workspace Owner")
+    expect(reader.get_by_role("alert")).to_contain_text(
+        "Managing members needs the Workspace Owner"
+    )
     reader.context.close()
 
     # The Source Admin of Web enables the insert function on Web hook, and sees no App.

@@ -76,7 +76,7 @@ def test_member_add_with_chosen_functions_limits_the_role(world):
     assert can(user, Action.FUNCTION_EDIT, world.workspace, world.enrich)
     assert not can(user, Action.FUNCTION_EDIT, world.workspace, world.other)
     html = client_for(world, "owner").get(f"{base(world)}/members/").content.decode()
-    assert "Functions Admin <span class=\"console-quiet\">(Enrich)" in html
+    assert 'Functions Admin <span class="console-quiet">(Enrich)' in html
 
 
 def test_member_add_chosen_scope_without_objects_is_refused(world):
@@ -88,7 +88,11 @@ def test_member_add_chosen_scope_without_objects_is_refused(world):
 def test_member_add_existing_person_gets_another_role_without_new_password(world):
     response = _add(world, **{"email": "readonly@acme.test", "role": "source_admin"})
     assert response.context["password"] is None
-    roles = set(Membership.objects.filter(user__username="readonly@acme.test").values_list("role", flat=True))
+    roles = set(
+        Membership.objects.filter(user__username="readonly@acme.test").values_list(
+            "role", flat=True
+        )
+    )
     assert roles == {Role.FUNCTIONS_READONLY, Role.SOURCE_ADMIN}
 
 

@@ -31,8 +31,8 @@ class RoleForm(forms.Form):
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         function_model, source_model = scoped_models()
-        self.functions_qs = function_model.objects.filter(workspace=workspace)
-        self.sources_qs = source_model.objects.filter(workspace=workspace)
+        self.functions_qs = function_model._default_manager.filter(workspace=workspace)
+        self.sources_qs = source_model._default_manager.filter(workspace=workspace)
         self.fields["functions"].choices = [(f.pk, str(f)) for f in self.functions_qs]  # type: ignore[attr-defined]
         self.fields["sources"].choices = [(s.pk, str(s)) for s in self.sources_qs]  # type: ignore[attr-defined]
 

@@ -32,7 +32,9 @@ def _scope(membership: Membership) -> list[str] | None:
     perm = _LISTED_PERM[Role(membership.role)]
     model = source_model if perm.startswith("delivery.") else function_model
     objects = get_objects_for_user(
-        membership.user, perm, klass=model.objects.filter(workspace=membership.workspace),
+        membership.user,
+        perm,
+        klass=model._default_manager.filter(workspace=membership.workspace),
         accept_global_perms=False,
     )
     return sorted(str(obj) for obj in objects)
@@ -130,7 +132,8 @@ def membership_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"{membership.user.get_username()} is no longer {membership.get_role_display()}."
+            request,
+            f"{membership.user.get_username()} is no longer {membership.get_role_display()}.",
         )
     return redirect("admin:console-members", slug=workspace.slug)
 
