@@ -37,7 +37,7 @@ def world(transactional_db):
 
 def _serve_static_from_disk(context: BrowserContext, live_url: str) -> None:
     """Static files straight from the finders: the live server would otherwise serve the
-    admin's dozen files again for every page, which is most of a crawl's time."""
+    admin's dozen files again for every page of the crawl."""
 
     def fulfill(route: Route) -> None:
         path = urlsplit(route.request.url).path.removeprefix("/static/")
