@@ -19,7 +19,8 @@ def scoped_models() -> tuple[type[models.Model], type[models.Model]]:
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    # The least privilege first: an owner picks a wider role on purpose.
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.FUNCTIONS_READONLY)
     scope = forms.ChoiceField(choices=SCOPES, initial="all", widget=forms.RadioSelect)
     functions = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, label="Functions"
