@@ -11,8 +11,13 @@ from delivery.source_slugs import slug_checked, slug_for_name
 from delivery.url_masking import masked_url, url_unmasked
 from delivery.webhook import header_problem
 from functions.crypto import decrypt_value, encrypt_value
-from functions.instances import build_instance, instance_snapshot, store_instance_settings
-from functions.models import FunctionClass, ResourceType
+from functions.instances import (
+    build_instance,
+    instance_delete,
+    instance_snapshot,
+    store_instance_settings,
+)
+from functions.models import FunctionClass, FunctionInstance, ResourceType
 from functions.schema import is_masked
 from workspace.audit import REDACTED, Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
@@ -332,3 +337,13 @@ def destination_delete(*, destination: Destination, actor: Actor) -> None:
     destination.delete()
     if instance is not None:
         instance.delete()
+
+
+def function_disconnect(*, instance: FunctionInstance, actor: Actor) -> None:
+    """Undo a connection: an insert function leaves the destination it sits in front of; a
+    destination function's instance is a destination, which goes with it."""
+    destination = Destination.objects.filter(function_instance=instance).first()
+    if destination is not None:
+        destination_delete(destination=destination, actor=actor)
+    else:
+        instance_delete(instance=instance, actor=actor)

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from workspace.audit import SYSTEM, Actor, audit_record
 from workspace.errors import InvalidInput
@@ -126,6 +128,80 @@ def membership_revoke(
         diff={"role": role.value},
     )
     membership.delete()
+
+
+def _check_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(f"{email!r} is not an email address", field="email") from None
+    return email
+
+
+@transaction.atomic
+def member_add(
+    *,
+    workspace: Workspace,
+    email: str,
+    role: str,
+    actor: Actor,
+    objects: Sequence[models.Model] | None = None,
+    password: str | None = None,
+) -> tuple[User, str | None]:
+    """Give the person with `email` a role, creating their login first if they have none.
+    Returns the user and the password generated for a new login (shown once, never stored
+    in clear); an existing login keeps its password unless `password` is given."""
+    email = _check_email(email)
+    _validate_role(role)
+    user = get_user_model().objects.filter(username__iexact=email).first()
+    generated = None
+    created = user is None
+    if user is None:
+        generated = None if password else secrets.token_urlsafe(12)
+        user = get_user_model().objects.create(username=email, email=email)
+    if password or generated:
+        user.set_password(password or generated)
+        user.save(update_fields=["password"])
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="Member Added",
+        resource_type="USER",
+        resource_id=str(user.pk),
+        resource_name=email,
+        diff={"created": created, "passwordSet": bool(password or generated)},
+    )
+    membership_grant(workspace=workspace, user=user, role=role, actor=actor, objects=objects)
+    return user, generated
+
+
+def _granted_objects(membership: Membership, perm: str) -> list[models.Model]:
+    found: models.QuerySet[models.Model] = get_objects_for_user(
+        membership.user, perm, accept_global_perms=False
+    )
+    return list(found.filter(workspace_id=membership.workspace_id))
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: Actor) -> None:
+    """Take a role away, with the object grants it holds that no other role of the person
+    in this workspace still needs; the last Workspace Owner stays."""
+    role = Role(membership.role)
+    others = Membership.objects.filter(workspace=membership.workspace, user=membership.user)
+    others = others.exclude(pk=membership.pk)
+    if role == Role.OWNER and not (
+        Membership.objects.filter(workspace=membership.workspace, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .filter(user__api_token__isnull=True)
+        .exists()
+    ):
+        raise InvalidInput("the last Workspace Owner cannot be removed", field="membership")
+    kept = {perm for other in others for perm in _ROLE_OBJECT_PERMS.get(Role(other.role), ())}
+    for perm in set(_ROLE_OBJECT_PERMS.get(role, ())) - kept:
+        for obj in _granted_objects(membership, perm):
+            remove_perm(perm, membership.user, obj)
+    membership_revoke(membership=membership, actor=actor)
 
 
 @transaction.atomic

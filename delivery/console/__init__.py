@@ -1,1 +1,2 @@
-"""Console screens of delivery: sources, destinations, Event Delivery, Connection Health."""
+"""Console screens of delivery: connecting functions, sources, destinations and their
+Functions tab with the Enable Function toggle, Event Delivery, Connection Health."""
