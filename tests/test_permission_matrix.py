@@ -86,6 +86,7 @@ EXPECTED: dict[str, set[str]] = {
     "audit view": OWNERS,
     "tokens manage": OWNERS,
     "members manage": OWNERS,
+    "workspace change": OWNERS,
 }
 
 
@@ -593,8 +594,20 @@ INTERFACES: dict[str, tuple[Interface, ...]] = {
                 *_action("workspace_apitoken", "revoke", c.world.victim_token.pk)
             ),
         ),
+        console(
+            "token revoke",
+            lambda c: c.client.post(
+                _console(c, f"members/tokens/{c.world.victim_token.pk}/revoke/")
+            ),
+        ),
     ),
-    "members manage": (),  # no interface yet: the console's Members screen adds its own
+    "members manage": (console("members page", lambda c: c.client.get(_console(c, "members/"))),),
+    "workspace change": (
+        console(
+            "alert webhook",
+            lambda c: c.client.post(_console(c, "health/alert-webhook/"), {"url": ""}),
+        ),
+    ),
 }
 
 
@@ -690,6 +703,7 @@ def _checks(w: World, asked: set[Action]) -> dict[str, Callable[[User], bool]]:
         "audit view": c(Action.AUDIT_VIEW),
         "tokens manage": c(Action.TOKENS_MANAGE),
         "members manage": c(Action.MEMBERS_MANAGE),
+        "workspace change": c(Action.WORKSPACE_CHANGE),
     }
 
 

@@ -4,18 +4,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from delivery.api.queries import adminable_sources
 from delivery.models import Destination, Source
 from functions.models import FunctionClass, FunctionInstance
 from workspace.models import AuditEvent, Workspace
-from workspace.permissions import UserLike
+from workspace.permissions import UserLike, adminable_sources
 
 # The audit actions that set an instance's enabled state.
 _TOGGLE_SUFFIXES = ("Created", "Enabled", "Disabled")
 
 
 def administered_sources(user: UserLike, workspace: Workspace) -> QuerySet[Source]:
-    return adminable_sources(user=user, workspace=workspace).order_by("name", "id")
+    return adminable_sources(user, workspace, Source.objects.all()).order_by("name", "id")
 
 
 def connectable_destinations(user: UserLike, workspace: Workspace) -> QuerySet[Destination]:
@@ -24,7 +23,7 @@ def connectable_destinations(user: UserLike, workspace: Workspace) -> QuerySet[D
     return (
         Destination.objects.filter(
             workspace=workspace,
-            source__in=adminable_sources(user=user, workspace=workspace),
+            source__in=adminable_sources(user, workspace, Source.objects.all()),
             insert_instance__isnull=True,
         )
         .select_related("source")
@@ -79,7 +78,7 @@ def destination_rows(user: UserLike, workspace: Workspace) -> list[dict[str, Any
     function (if any)."""
     destinations = (
         Destination.objects.filter(
-            workspace=workspace, source__in=adminable_sources(user=user, workspace=workspace)
+            workspace=workspace, source__in=adminable_sources(user, workspace, Source.objects.all())
         )
         .select_related("source", "insert_instance__function", "function_instance__function")
         .order_by("name", "id")

@@ -148,8 +148,9 @@ def test_two_web_servers_and_two_workers_lose_nothing_when_one_of_each_dies(
     posted = Counter(body["messageId"] for body in receiver.bodies("/slow"))
     assert set(posted) == {r.message_id for r in rows}
     duplicates = {m: c for m, c in posted.items() if c > 1}
-    # In doubt: requests on the wire when w1 died (2 pool processes x 4 concurrent posts).
-    assert sum(c - 1 for c in duplicates.values()) <= 8, duplicates
+    # In doubt: what w1 had sent but not recorded when it died, at most the batch each of its
+    # 2 pool processes held.
+    assert sum(c - 1 for c in duplicates.values()) <= 2 * PER_BATCH, duplicates
     print(
         f"several machines: {total} events in {time.monotonic() - started:.1f}s, "
         f"{len(duplicates)} in-doubt duplicates"

@@ -169,7 +169,7 @@ def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
     if token is None:
         raise NotFound("Resource not found")
     try:
-        services.api_token_revoke(token=token, actor=_actor(request))
+        services.api_token_revoke(workspace=workspace, token=token, actor=_actor(request))
     except DomainError as error:
         messages.error(request, error.message)
     else:
