@@ -124,6 +124,12 @@ class FetchSession:
         await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
 
+# What the trace keeps of each request and response (the product's tester shows them).
+TRACE_BODY_BYTES = 2048
+TRACE_HEADER_CHARS = 1024
+SECRET_HEADERS = frozenset({"x-api-key", "api-key", "x-auth-token", "set-cookie"})
+
+
 def trace_url(url: httpx.URL) -> str:
     """The URL as recorded in the trace: never the user:password part."""
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
@@ -323,10 +329,30 @@ async def perform_fetch(
         "url": _safe_trace_url(spec.get("url")),
         "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "request": _trace_message(spec.get("headers") or [], spec.get("body")),
     }
     if error:
         trace["error"] = error
+    else:
+        trace["response"] = _trace_message(resolution["headers"], resolution["body"])
     return resolution, trace
+
+
+def _trace_message(headers: Any, body_b64: Any) -> dict[str, Any]:
+    """Headers and the start of the body, for the test runner and Event Delivery: credential
+    headers masked whatever they hold; secret settings are redacted from all of it after the
+    run (`redaction.redact_run`)."""
+    shown = []
+    for pair in headers if isinstance(headers, list) else []:
+        name, value = (str(pair[0]), str(pair[1])) if len(pair) == 2 else ("", "")
+        masked = name.lower() in CREDENTIAL_HEADERS or name.lower() in SECRET_HEADERS
+        shown.append([name, "[redacted]" if masked else value[:TRACE_HEADER_CHARS]])
+    body = base64.b64decode(body_b64) if isinstance(body_b64, str) and body_b64 else b""
+    text = body[: TRACE_BODY_BYTES + 4].decode("utf-8", "replace")
+    message: dict[str, Any] = {"headers": shown, "body": text[:TRACE_BODY_BYTES]}
+    if len(body) > TRACE_BODY_BYTES:
+        message["bodyTruncated"] = len(body)
+    return message
 
 
 def _timeout_s(raw: Any, budget_s: float) -> float:

@@ -74,11 +74,18 @@ def _escape_texts(ch: str) -> list[str]:
     return [*texts, f"\\u{high:04x}\\u{low:04x}", f"\\u{high:04X}\\u{low:04X}"]
 
 
+def _escaped_again(text: str) -> str:
+    """An escape written into JSON once more (JSON.stringify of JSON text): `\\"` -> `\\\\\\"`."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _char_pattern(ch: str) -> str:
-    # An escape may itself be percent-encoded: encodeURIComponent(JSON.stringify(...)).
+    # An escape may itself be percent-encoded: encodeURIComponent(JSON.stringify(...)),
+    # or escaped again: JSON.stringify of a JSON string.
+    texts = _escape_texts(ch)
     escaped = [
         "".join(re.escape(c) if c.isalnum() else _plain(c) for c in text)
-        for text in dict.fromkeys(_escape_texts(ch))
+        for text in dict.fromkeys([*texts, *map(_escaped_again, texts)])
     ]
     return "(?:" + "|".join([_plain(ch), *escaped]) + ")" if escaped else _plain(ch)
 

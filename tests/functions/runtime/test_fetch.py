@@ -156,18 +156,35 @@ def test_fetch_timeout_option_rejects(server: Server) -> None:
     assert output == {"type": "request-timeout"}
 
 
-def test_fetch_trace_records_method_url_status_duration_only(server: Server) -> None:
+def test_fetch_trace_records_request_and_response_with_credentials_masked(
+    server: Server,
+) -> None:
     code = """async function onTrack(e, s) {
-      await fetch(s.url, {method: 'POST', headers: {Authorization: 'Bearer abc'}, body: 'secret-body'})
+      await fetch(s.url, {method: 'POST', headers: {Authorization: 'Bearer abc', 'X-Team': 'blue'}, body: 'the-body'})
     }"""
     url = f"http://user:pass@127.0.0.1:{server.port}/echo?q=1"
     result = run(code, {"type": "track"}, kind="destination", settings={"url": url})
     trace = result.results[0].requests
     assert len(trace) == 1 and result.requests == trace
-    assert set(trace[0]) == {"method", "url", "status", "duration_ms"}
+    assert set(trace[0]) == {"method", "url", "status", "duration_ms", "request", "response"}
     assert trace[0]["url"] == f"http://127.0.0.1:{server.port}/echo?q=1"
     assert (trace[0]["method"], trace[0]["status"]) == ("POST", 200)
-    assert "secret-body" not in json.dumps(trace) and "Bearer" not in json.dumps(trace)
+    sent = dict((k.lower(), v) for k, v in trace[0]["request"]["headers"])
+    assert sent["authorization"] == "[redacted]" and sent["x-team"] == "blue"
+    assert trace[0]["request"]["body"] == "the-body"
+    assert "the-body" in trace[0]["response"]["body"]  # /echo answers what it got
+    assert "Bearer abc" not in json.dumps(trace) and "pass@" not in json.dumps(trace)
+
+
+def test_fetch_trace_keeps_the_start_of_a_long_body_with_its_size(server: Server) -> None:
+    code = """async function onTrack(e, s) {
+      await fetch(s.url, {method: 'POST', body: 'x'.repeat(10000)})
+    }"""
+    result = run(
+        code, {"type": "track"}, kind="destination", settings={"url": f"{server.base}/echo"}
+    )
+    request = result.requests[0]["request"]
+    assert len(request["body"]) == 2048 and request["bodyTruncated"] == 10000
 
 
 def test_fetch_requests_of_a_batch_overlap(server: Server) -> None:

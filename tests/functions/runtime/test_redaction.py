@@ -83,7 +83,9 @@ def test_redaction_fetch_url_header_and_body_leave_no_trace(server: Server) -> N
             "async function onTrack(e, settings) {",
             f"""
       for (const f of forms.slice(0, 6)) {{
-        await fetch('{server.base}/echo?k=' + encodeURIComponent(f) + '&r=' + escape(f), {{method: 'POST', headers: {{authorization: 'Basic ' + Buffer.from('u:' + s).toString('base64'), 'x-key': encodeURIComponent(s)}}, body: JSON.stringify({{f}})}})
+        // /utf8 answers a fixed text: a receiver that echoes a secret back decoded in
+        // its own way (escape()'s Latin-1 read as UTF-8) is beyond what redaction can spot.
+        await fetch('{server.base}/utf8?k=' + encodeURIComponent(f) + '&r=' + escape(f), {{method: 'POST', headers: {{authorization: 'Basic ' + Buffer.from('u:' + s).toString('base64'), 'x-key': encodeURIComponent(s)}}, body: JSON.stringify({{f}})}})
       }}
       // (A secret spelled into a host name is split by node-fetch's URL parser at its first
       // character a host cannot hold, a form the redaction cannot follow: the path only.)
