@@ -6,9 +6,11 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from delivery.leases import lease_kept
 from delivery.ledger import (
     deliveries_claim,
     deliveries_record,
+    deliveries_release,
     lease_token_new,
     lease_until,
     suspect_attempt_count,
@@ -44,10 +46,11 @@ def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], toke
 def deliveries_attempt(*, destination: Destination, token: str) -> int:
     """Attempt the rows leased with `token`; returns how many were attempted."""
     claim = deliveries_claim(destination=destination, token=token)
-    attempted = claimed_attempt(destination=destination, rows=claim.rows, token=claim.token)
-    for row in claim.suspects:
-        if suspect_attempt_count(row, claim.token):
-            attempted += claimed_attempt(destination=destination, rows=[row], token=claim.token)
+    with lease_kept(claim.token):
+        attempted = claimed_attempt(destination=destination, rows=claim.rows, token=claim.token)
+        for row in claim.suspects:
+            if suspect_attempt_count(row, claim.token):
+                attempted += claimed_attempt(destination=destination, rows=[row], token=claim.token)
     return attempted
 
 
@@ -85,18 +88,26 @@ def full_batches_flush(destination: Destination) -> int:
 def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
     fanned = outbox_process(entry_id=entry_id)
     attempted = 0
-    for destination in fanned.destinations:
-        if fanned.claimed is None:
-            attempted += deliveries_attempt(destination=destination, token=fanned.token)
-        else:
-            rows = fanned.claimed[destination.pk]
-            attempted += claimed_attempt(destination=destination, rows=rows, token=fanned.token)
-        attempted += full_batches_flush(destination)
+    # The entry's token holds the rows of every destination until each is attempted.
+    with lease_kept(fanned.token if fanned.destinations else ""):
+        for destination in fanned.destinations:
+            if destination.is_paused:
+                continue
+            if fanned.claimed is None:
+                attempted += deliveries_attempt(destination=destination, token=fanned.token)
+            else:
+                rows = fanned.claimed[destination.pk]
+                attempted += claimed_attempt(destination=destination, rows=rows, token=fanned.token)
+            attempted += full_batches_flush(destination)
     return attempted
 
 
 def leased_deliver(*, destination_id: str, token: str) -> int:
     destination = destinations_loaded().filter(pk=destination_id).first()
     if destination is None:
+        return 0
+    if destination.is_paused:
+        # Paused after the sweeper leased these rows: they wait, unattempted.
+        deliveries_release(token=token)
         return 0
     return deliveries_attempt(destination=destination, token=token)

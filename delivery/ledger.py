@@ -96,6 +96,14 @@ def crashed_before(row: EventDelivery) -> bool:
     return row.attempts > 0 and not row.error_type
 
 
+def deliveries_release(*, token: str) -> int:
+    """Hand back the rows `token` holds without attempting them (their destination is
+    paused): they stay `retrying`, with their attempts and due time, for when it resumes."""
+    return EventDelivery.objects.filter(lease_token=token, status=DeliveryStatus.RETRYING).update(
+        lease_token="", updated_at=timezone.now()
+    )
+
+
 def suspect_attempt_count(row: EventDelivery, token: str) -> bool:
     """Count one suspect's attempt just before it runs alone; False when the lease is lost."""
     now = timezone.now()
@@ -129,6 +137,7 @@ def _apply(
             window_started_at=row.window_started_at or now,
             now=now,
             rng=rng,
+            retry_after=outcome.retry_after,
         )
         row.status = DeliveryStatus.RETRYING if row.next_attempt_at else DeliveryStatus.FAILED
     else:

@@ -25,6 +25,7 @@ import orjson
 import pycurl  # type: ignore[import-untyped, unused-ignore]
 from django.conf import settings
 
+from delivery.backoff import retry_after_seconds
 from delivery.outcomes import Outcome, error_outcome
 from functions.runtime.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
@@ -90,6 +91,8 @@ class _Sender:
         handle.setopt(pycurl.HTTPHEADER, headers)
         handle.setopt(pycurl.POSTFIELDS, body)
         handle.setopt(pycurl.WRITEDATA, handle.body)
+        handle.head = BytesIO()
+        handle.setopt(pycurl.WRITEHEADER, handle.head)
         self.multi.add_handle(handle)
 
 
@@ -101,8 +104,18 @@ def _answered(handle: pycurl.Curl) -> Outcome:
         return Outcome("delivered", requests=[request])
     message = f"HTTP {code}: {handle.body.getvalue()[:500].decode(errors='replace')}"
     if code == 429 or code >= 500:
-        return error_outcome("retry", "RetryError", message, requests=[request])
+        wait = _retry_after(handle) if code in (429, 503) else None
+        return error_outcome("retry", "RetryError", message, requests=[request], retry_after=wait)
     return error_outcome("message_rejected", "WebhookRejected", message, requests=[request])
+
+
+def _retry_after(handle: pycurl.Curl) -> float | None:
+    """The seconds a 429/503 asks to wait (its Retry-After header), else None."""
+    for line in handle.head.getvalue().decode("latin-1").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "retry-after":
+            return retry_after_seconds(value)
+    return None
 
 
 def _network_error(handle: pycurl.Curl, message: str) -> Outcome:

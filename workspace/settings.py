@@ -143,10 +143,13 @@ CELERY_TIMEZONE = "UTC"
 # Retries: randomized exponential backoff from this base (30 s, 1 min, 2 min, ... 32 min).
 DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 30)
 DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 7200)
-# A task handed deliveries holds them this long; after that the sweeper hands them over again.
-DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300)
-# Accepted events whose task never ran are handed to Celery again after this long.
-DELIVERY_OUTBOX_REDISPATCH_SECONDS = env_int("DELIVERY_OUTBOX_REDISPATCH_SECONDS", 60)
+# A task handed deliveries holds them this long, renewed every third of it while the task
+# runs (delivery/leases.py); a dead holder's rows are handed over again after at most this.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 30)
+# Accepted events whose task never ran are handed to Celery again after this long. With
+# the lease, this bounds recovery after a kill -9: Celery's own redelivery of an unacked
+# task waits for the broker's visibility_timeout (an hour), and is never relied upon.
+DELIVERY_OUTBOX_REDISPATCH_SECONDS = env_int("DELIVERY_OUTBOX_REDISPATCH_SECONDS", 30)
 DELIVERY_SWEEP_SECONDS = float(env_str("DELIVERY_SWEEP_SECONDS", "2"))
 # onBatch functions: flush at batchMaxCount or after this wait.
 DELIVERY_BATCH_WAIT_SECONDS = env_int("DELIVERY_BATCH_WAIT_SECONDS", 10)

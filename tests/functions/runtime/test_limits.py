@@ -74,3 +74,44 @@ def test_limits_timeout_setting_comes_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("FUNCTIONS_TIMEOUT_MS", "150")
     result = run(LOOP, {"type": "track", "bad": True}).results[0]
     assert result.error["message"] == "The function did not finish within 150 ms"
+
+
+def _counting_kills(monkeypatch) -> list[int]:
+    from functions.runtime import executor
+
+    kills: list[int] = []
+    after_kill = executor._after_kill
+
+    async def counted(*args, **kwargs):
+        kills.append(1)
+        return await after_kill(*args, **kwargs)
+
+    monkeypatch.setattr(executor, "_after_kill", counted)
+    return kills
+
+
+def test_limits_one_spinning_event_among_many_is_found_by_halving(monkeypatch) -> None:
+    kills = _counting_kills(monkeypatch)
+    events = [{"type": "track", "n": i} for i in range(64)]
+    events[37] = {"type": "track", "bad": True}
+    result = run(LOOP, events, batch=True, timeout_ms=100)
+    statuses = [r.status for r in result.results]
+    assert statuses[37] == "timeout"
+    assert statuses.count("success") == 63
+    # The first kill, then one per halving down to the event alone (log2 64 = 6).
+    assert len(kills) <= 7
+
+
+def test_limits_a_chunk_spinning_on_every_event_spends_a_bounded_number_of_kills(
+    monkeypatch,
+) -> None:
+    from functions.runtime.executor import RERUN_KILL_BUDGET
+
+    kills = _counting_kills(monkeypatch)
+    events = [{"type": "track", "bad": True, "n": i} for i in range(60)]
+    result = run(LOOP, events, batch=True, timeout_ms=50)
+    assert len(kills) <= RERUN_KILL_BUDGET
+    statuses = [r.status for r in result.results]
+    assert "success" not in statuses
+    assert set(statuses) == {"timeout", "retry"}
+    assert {r.error["type"] for r in result.results if r.status == "retry"} == {"RetryError"}
