@@ -1,9 +1,11 @@
 """Attempting deliveries: claim the rows of a lease token, run the destination's pipeline once
 for the whole batch, record every outcome in one bulk write."""
 
+import time
 import uuid
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from delivery.leases import lease_kept
@@ -17,6 +19,7 @@ from delivery.ledger import (
 )
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.outbox import batch_size_of, destinations_loaded, outbox_process
+from delivery.outcomes import Outcome
 from delivery.pipeline import deliver_events
 from workspace.operations.logs import deliveries_logged
 from workspace.operations.metrics import deliveries_counted
@@ -28,18 +31,59 @@ def _function_id(destination: Destination) -> str | None:
     return instance.function_id if instance is not None else None
 
 
+def _outcomes_record(
+    destination: Destination, rows: list[EventDelivery], outcomes: list[Outcome], token: str
+) -> None:
+    deliveries_record(destination=destination, rows=rows, outcomes=outcomes, token=token)
+    deliveries_counted(kind=destination.kind, statuses=[row.status for row in rows])
+    deliveries_logged(
+        workspace_id=destination.workspace_id,
+        destination_id=destination.pk,
+        function_id=_function_id(destination),
+        outcomes=[(row.message_id, row.status) for row in rows],
+    )
+
+
+class _Recorder:
+    """Records a webhook's outcomes while the batch is still being sent, at most every
+    DELIVERY_RECORD_EVERY_SECONDS: a holder killed mid-batch leaves unrecorded (and so
+    re-sent) only the requests on the wire and the answers of that last moment, not every
+    request since the batch began. A failed write here leaves them for the final one."""
+
+    def __init__(self, destination: Destination, rows: list[EventDelivery], token: str) -> None:
+        self.destination, self.rows, self.token = destination, rows, token
+        self.waiting: dict[int, Outcome] = {}
+        self.recorded: set[int] = set()
+        self.last = time.monotonic()
+
+    def settled(self, index: int, outcome: Outcome) -> None:
+        self.waiting[index] = outcome
+        if time.monotonic() - self.last >= settings.DELIVERY_RECORD_EVERY_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.last = time.monotonic()
+        indexes = list(self.waiting)
+        try:
+            _outcomes_record(
+                self.destination,
+                [self.rows[i] for i in indexes],
+                [self.waiting[i] for i in indexes],
+                self.token,
+            )
+        except DatabaseError:
+            return
+        self.recorded.update(indexes)
+        self.waiting.clear()
+
+
 def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], token: str) -> int:
     """Run the pipeline once for `rows`, already claimed under `token`; record the outcomes."""
     if rows:
-        outcomes = deliver_events(destination, [row.event for row in rows])
-        deliveries_record(destination=destination, rows=rows, outcomes=outcomes, token=token)
-        deliveries_counted(kind=destination.kind, statuses=[row.status for row in rows])
-        deliveries_logged(
-            workspace_id=destination.workspace_id,
-            destination_id=destination.pk,
-            function_id=_function_id(destination),
-            outcomes=[(row.message_id, row.status) for row in rows],
-        )
+        recorder = _Recorder(destination, rows, token)
+        outcomes = deliver_events(destination, [row.event for row in rows], recorder.settled)
+        rest = [i for i in range(len(rows)) if i not in recorder.recorded]
+        _outcomes_record(destination, [rows[i] for i in rest], [outcomes[i] for i in rest], token)
     return len(rows)
 
 

@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 from collections import deque
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,8 @@ from functions.runtime.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
 
 USER_AGENT = "functions-webhook/1.0"
+# Told of each event's outcome as soon as its answer arrives.
+Settled = Callable[[int, Outcome], None]
 _WEB = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
 
 
@@ -53,7 +56,9 @@ class _Sender:
         self.multi = pycurl.CurlMulti()
         self.handles = [_handle() for _ in range(settings.DELIVERY_WEBHOOK_CONCURRENCY)]
 
-    def send(self, jobs: list[tuple[str, list[str], bytes]], pin: list[str]) -> list[Outcome]:
+    def send(
+        self, jobs: list[tuple[str, list[str], bytes]], pin: list[str], settled: Settled | None
+    ) -> list[Outcome]:
         outcomes: list[Outcome] = [Outcome("bad_request")] * len(jobs)
         waiting, idle, running = deque(enumerate(jobs)), list(self.handles), 0
         while waiting or running:
@@ -73,6 +78,8 @@ class _Sender:
                     self.multi.remove_handle(handle)
                     idle.append(handle)
                     running -= 1
+                    if settled is not None:
+                        settled(handle.index, outcomes[handle.index])
             if running and not (waiting and idle):
                 self.multi.select(1.0)
         return outcomes
@@ -159,9 +166,14 @@ def _body(event: dict[str, Any]) -> bytes:
 
 
 def webhook_send(
-    *, url: str, headers: dict[str, str], events: list[dict[str, Any]]
+    *,
+    url: str,
+    headers: dict[str, str],
+    events: list[dict[str, Any]],
+    settled: Settled | None = None,
 ) -> list[Outcome]:
-    """One outcome per event, in order; at most DELIVERY_WEBHOOK_CONCURRENCY at a time."""
+    """One outcome per event, in order; at most DELIVERY_WEBHOOK_CONCURRENCY at a time.
+    `settled(index, outcome)` is called as each answer arrives."""
     try:
         pin = _pinned(url)
     except BlockedAddress as error:
@@ -181,4 +193,4 @@ def webhook_send(
         )
         for event in events
     ]
-    return _current_sender().send(jobs, pin)
+    return _current_sender().send(jobs, pin, settled)

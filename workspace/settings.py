@@ -158,6 +158,9 @@ DELIVERY_BATCH_MAX_BYTES = 6 * 1024 * 1024
 DELIVERY_CHUNK_SIZE = env_int("DELIVERY_CHUNK_SIZE", 500)
 DELIVERY_WEBHOOK_TIMEOUT_SECONDS = float(env_str("DELIVERY_WEBHOOK_TIMEOUT_SECONDS", "10"))
 DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 8)
+# A webhook batch records the outcomes that arrived at most this often while it is sent,
+# so a crash re-sends little more than the requests on the wire.
+DELIVERY_RECORD_EVERY_SECONDS = float(env_str("DELIVERY_RECORD_EVERY_SECONDS", "0.2"))
 # /metrics: bearer token; unset, only loopback clients are answered.
 FUNCTIONS_METRICS_TOKEN = env_str("FUNCTIONS_METRICS_TOKEN")
 # Workers record themselves this often; /readyz wants one seen within the stale limit.

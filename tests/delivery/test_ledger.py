@@ -187,3 +187,36 @@ def test_batch_sizes_are_measured_as_json_measures_them():
 
     for value in ([{"a": 1, "b": "x"}], [{"t": "é☃"}], [{"n": 2**70}], [{"f": 0.1}]):
         assert _encoded_size(value) == len(json.dumps(value, separators=(",", ":")))
+
+
+def test_ledger_lease_renewal_extends_only_the_rows_its_token_holds(hook, settings):
+    from datetime import timedelta
+
+    from delivery.leases import leases_renew
+
+    if connection.vendor != "postgresql":
+        pytest.skip("renewal runs on PostgreSQL")
+    _leased(hook, 3, token="mine")
+    EventDelivery.objects.filter(message_id="m2").update(lease_token="theirs")
+    EventDelivery.objects.update(next_attempt_at=timezone.now())
+    EventDelivery.objects.filter(message_id="m1", lease_token="mine").update(
+        status=DeliveryStatus.DELIVERED
+    )
+    assert leases_renew("mine") == 1
+    renewed = EventDelivery.objects.get(lease_token="mine", status=DeliveryStatus.RETRYING)
+    assert renewed.next_attempt_at > timezone.now() + timedelta(
+        seconds=settings.DELIVERY_LEASE_SECONDS - 5
+    )
+    other = EventDelivery.objects.get(lease_token="theirs")
+    assert other.next_attempt_at <= timezone.now()
+
+
+def test_ledger_release_hands_rows_back_unattempted(hook):
+    from delivery.ledger import deliveries_release
+
+    _leased(hook, 2, token="t9")
+    assert deliveries_release(token="t9") == 2
+    rows = list(EventDelivery.objects.all())
+    assert {(r.lease_token, r.status, r.attempts) for r in rows} == {
+        ("", DeliveryStatus.RETRYING, 0)
+    }
