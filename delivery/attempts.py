@@ -5,7 +5,7 @@ import time
 import uuid
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from delivery.leases import lease_kept
@@ -48,7 +48,7 @@ class _Recorder:
     """Records a webhook's outcomes while the batch is still being sent, at most every
     DELIVERY_RECORD_EVERY_SECONDS: a holder killed mid-batch leaves unrecorded (and so
     re-sent) only the requests on the wire and the answers of that last moment, not every
-    request since the batch began. A failed write here leaves them for the final one."""
+    request since the batch began."""
 
     def __init__(self, destination: Destination, rows: list[EventDelivery], token: str) -> None:
         self.destination, self.rows, self.token = destination, rows, token
@@ -71,7 +71,9 @@ class _Recorder:
                 [self.waiting[i] for i in indexes],
                 self.token,
             )
-        except DatabaseError:
+        except Exception:
+            # Raised inside libcurl's send loop it would leave transfers half-done; the
+            # final write records these outcomes again and raises there, outside the loop.
             return
         self.recorded.update(indexes)
         self.waiting.clear()

@@ -39,3 +39,12 @@ def test_sweeper_leaves_the_pending_rows_of_a_disabled_destination_waiting(works
     destination_update(destination=paused, actor=SYSTEM, enabled=True)
     assert due_deliveries_dispatch() == 1
     assert EventDelivery.objects.get(message_id="b").lease_token != ""
+
+
+def test_sweeper_a_disabled_destination_function_instance_pauses_its_destination():
+    from delivery.models import Destination
+    from functions.models import FunctionInstance
+
+    assert Destination(enabled=True, function_instance=FunctionInstance(enabled=False)).is_paused
+    assert not Destination(enabled=True, function_instance=FunctionInstance()).is_paused
+    assert Destination(enabled=False).is_paused
