@@ -89,9 +89,9 @@ def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], toke
     return len(rows)
 
 
-def deliveries_attempt(*, destination: Destination, token: str) -> int:
+def deliveries_attempt(*, destination: Destination, token: str, expired_only: bool = False) -> int:
     """Attempt the rows leased with `token`; returns how many were attempted."""
-    claim = deliveries_claim(destination=destination, token=token)
+    claim = deliveries_claim(destination=destination, token=token, expired_only=expired_only)
     with lease_kept(claim.token):
         attempted = claimed_attempt(destination=destination, rows=claim.rows, token=claim.token)
         for row in claim.suspects:
@@ -134,13 +134,18 @@ def full_batches_flush(destination: Destination) -> int:
 def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
     fanned = outbox_process(entry_id=entry_id)
     attempted = 0
-    # The entry's token holds the rows of every destination until each is attempted.
-    with lease_kept(fanned.token if fanned.destinations else ""):
+    # The entry's token holds the rows of every destination until each is attempted (only
+    # by the task that fanned them out: a later one renews nothing it did not claim).
+    with lease_kept(fanned.token if fanned.claimed else ""):
         for destination in fanned.destinations:
             if destination.is_paused:
                 continue
             if fanned.claimed is None:
-                attempted += deliveries_attempt(destination=destination, token=fanned.token)
+                # The entry's task ran before (a re-published or redelivered task): its rows
+                # may still be in the hands of that task, alive and renewing their lease.
+                attempted += deliveries_attempt(
+                    destination=destination, token=fanned.token, expired_only=True
+                )
             else:
                 rows = fanned.claimed[destination.pk]
                 attempted += claimed_attempt(destination=destination, rows=rows, token=fanned.token)

@@ -220,3 +220,18 @@ def test_ledger_release_hands_rows_back_unattempted(hook):
     assert {(r.lease_token, r.status, r.attempts) for r in rows} == {
         ("", DeliveryStatus.RETRYING, 0)
     }
+
+
+def test_ledger_claim_of_expired_rows_only_leaves_a_live_holder_its_rows(hook):
+    from datetime import timedelta
+
+    _leased(hook, 2, token="entry")
+    EventDelivery.objects.filter(message_id="m0").update(
+        next_attempt_at=timezone.now() + timedelta(seconds=30)
+    )
+    EventDelivery.objects.filter(message_id="m1").update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+    claim = deliveries_claim(destination=hook, token="entry", expired_only=True)
+    assert [row.message_id for row in claim.rows + claim.suspects] == ["m1"]
+    assert EventDelivery.objects.get(message_id="m0").lease_token == "entry"
