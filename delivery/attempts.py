@@ -1,20 +1,25 @@
 """Attempting deliveries: claim the rows of a lease token, run the destination's pipeline once
 for the whole batch, record every outcome in one bulk write."""
 
+import time
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from delivery.leases import lease_kept
 from delivery.ledger import (
     deliveries_claim,
     deliveries_record,
+    deliveries_release,
     lease_token_new,
     lease_until,
     suspect_attempt_count,
 )
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.outbox import batch_size_of, destinations_loaded, outbox_process
+from delivery.outcomes import Outcome
 from delivery.pipeline import deliver_events
 from workspace.operations.logs import deliveries_logged
 from workspace.operations.metrics import deliveries_counted
@@ -26,28 +31,72 @@ def _function_id(destination: Destination) -> str | None:
     return instance.function_id if instance is not None else None
 
 
+def _outcomes_record(
+    destination: Destination, rows: list[EventDelivery], outcomes: list[Outcome], token: str
+) -> None:
+    deliveries_record(destination=destination, rows=rows, outcomes=outcomes, token=token)
+    deliveries_counted(kind=destination.kind, statuses=[row.status for row in rows])
+    deliveries_logged(
+        workspace_id=destination.workspace_id,
+        destination_id=destination.pk,
+        function_id=_function_id(destination),
+        outcomes=[(row.message_id, row.status) for row in rows],
+    )
+
+
+class _Recorder:
+    """Records a webhook's outcomes while the batch is still being sent, at most every
+    DELIVERY_RECORD_EVERY_SECONDS: a holder killed mid-batch leaves unrecorded (and so
+    re-sent) only the requests on the wire and the answers of that last moment, not every
+    request since the batch began."""
+
+    def __init__(self, destination: Destination, rows: list[EventDelivery], token: str) -> None:
+        self.destination, self.rows, self.token = destination, rows, token
+        self.waiting: dict[int, Outcome] = {}
+        self.recorded: set[int] = set()
+        self.last = time.monotonic()
+
+    def settled(self, index: int, outcome: Outcome) -> None:
+        self.waiting[index] = outcome
+        if time.monotonic() - self.last >= settings.DELIVERY_RECORD_EVERY_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.last = time.monotonic()
+        indexes = list(self.waiting)
+        try:
+            _outcomes_record(
+                self.destination,
+                [self.rows[i] for i in indexes],
+                [self.waiting[i] for i in indexes],
+                self.token,
+            )
+        except Exception:
+            # Raised inside libcurl's send loop it would leave transfers half-done; the
+            # final write records these outcomes again and raises there, outside the loop.
+            return
+        self.recorded.update(indexes)
+        self.waiting.clear()
+
+
 def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], token: str) -> int:
     """Run the pipeline once for `rows`, already claimed under `token`; record the outcomes."""
     if rows:
-        outcomes = deliver_events(destination, [row.event for row in rows])
-        deliveries_record(destination=destination, rows=rows, outcomes=outcomes, token=token)
-        deliveries_counted(kind=destination.kind, statuses=[row.status for row in rows])
-        deliveries_logged(
-            workspace_id=destination.workspace_id,
-            destination_id=destination.pk,
-            function_id=_function_id(destination),
-            outcomes=[(row.message_id, row.status) for row in rows],
-        )
+        recorder = _Recorder(destination, rows, token)
+        outcomes = deliver_events(destination, [row.event for row in rows], recorder.settled)
+        rest = [i for i in range(len(rows)) if i not in recorder.recorded]
+        _outcomes_record(destination, [rows[i] for i in rest], [outcomes[i] for i in rest], token)
     return len(rows)
 
 
-def deliveries_attempt(*, destination: Destination, token: str) -> int:
+def deliveries_attempt(*, destination: Destination, token: str, expired_only: bool = False) -> int:
     """Attempt the rows leased with `token`; returns how many were attempted."""
-    claim = deliveries_claim(destination=destination, token=token)
-    attempted = claimed_attempt(destination=destination, rows=claim.rows, token=claim.token)
-    for row in claim.suspects:
-        if suspect_attempt_count(row, claim.token):
-            attempted += claimed_attempt(destination=destination, rows=[row], token=claim.token)
+    claim = deliveries_claim(destination=destination, token=token, expired_only=expired_only)
+    with lease_kept(claim.token):
+        attempted = claimed_attempt(destination=destination, rows=claim.rows, token=claim.token)
+        for row in claim.suspects:
+            if suspect_attempt_count(row, claim.token):
+                attempted += claimed_attempt(destination=destination, rows=[row], token=claim.token)
     return attempted
 
 
@@ -85,18 +134,31 @@ def full_batches_flush(destination: Destination) -> int:
 def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
     fanned = outbox_process(entry_id=entry_id)
     attempted = 0
-    for destination in fanned.destinations:
-        if fanned.claimed is None:
-            attempted += deliveries_attempt(destination=destination, token=fanned.token)
-        else:
-            rows = fanned.claimed[destination.pk]
-            attempted += claimed_attempt(destination=destination, rows=rows, token=fanned.token)
-        attempted += full_batches_flush(destination)
+    # The entry's token holds the rows of every destination until each is attempted (only
+    # by the task that fanned them out: a later one renews nothing it did not claim).
+    with lease_kept(fanned.token if fanned.claimed else ""):
+        for destination in fanned.destinations:
+            if destination.is_paused:
+                continue
+            if fanned.claimed is None:
+                # The entry's task ran before (a re-published or redelivered task): its rows
+                # may still be in the hands of that task, alive and renewing their lease.
+                attempted += deliveries_attempt(
+                    destination=destination, token=fanned.token, expired_only=True
+                )
+            else:
+                rows = fanned.claimed[destination.pk]
+                attempted += claimed_attempt(destination=destination, rows=rows, token=fanned.token)
+            attempted += full_batches_flush(destination)
     return attempted
 
 
 def leased_deliver(*, destination_id: str, token: str) -> int:
     destination = destinations_loaded().filter(pk=destination_id).first()
     if destination is None:
+        return 0
+    if destination.is_paused:
+        # Paused after the sweeper leased these rows: they wait, unattempted.
+        deliveries_release(token=token)
         return 0
     return deliveries_attempt(destination=destination, token=token)

@@ -1,7 +1,8 @@
 """When to try a delivery again: randomized exponential backoff inside a 4-hour window."""
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 
@@ -22,16 +23,38 @@ def next_attempt_time(
     window_started_at: datetime,
     now: datetime,
     rng: random.Random | None = None,
+    retry_after: float | None = None,
 ) -> datetime | None:
     """When to run attempt `attempts + 1`, or None when the delivery has to give up.
 
     The wait is drawn from [cap/2, cap] ("equal jitter"), so retry waves spread out while
     the schedule stays exponential; nothing is scheduled past the 4-hour window.
+    `retry_after` (seconds, the receiver's Retry-After) delays the attempt to at least then.
     """
     if attempts >= min(max_attempts, MAX_ATTEMPTS):
         return None
     cap = retry_delay_cap(attempts)
     at = now + timedelta(seconds=(rng or random).uniform(cap / 2, cap))
-    if at > window_started_at + RETRY_WINDOW:
+    window_end = window_started_at + RETRY_WINDOW
+    if at > window_end:
         return None
+    if retry_after is not None:
+        # The receiver's Retry-After is a floor; past the window's end, the last attempt
+        # is at the end rather than none at all.
+        at = min(max(at, now + timedelta(seconds=retry_after)), window_end)
     return at
+
+
+def retry_after_seconds(value: str, now: datetime | None = None) -> float | None:
+    """The wait a Retry-After header asks for (delay-seconds or an HTTP date), or None when
+    it is neither; a date in the past asks for no wait."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)

@@ -47,24 +47,24 @@ def lease_token_new() -> str:
 
 
 @transaction.atomic
-def deliveries_claim(*, destination: Destination, token: str) -> Claim:
+def deliveries_claim(*, destination: Destination, token: str, expired_only: bool = False) -> Claim:
     """The pending rows handed over with `token`, under a new lease token: a duplicate of
     this task, still holding `token`, finds nothing, and only the new holder may record
     outcomes. Their attempt is counted before any user code runs, except for suspects of a
     crash, counted one by one as they run alone. Rows whose attempts are used up (their
-    earlier runs crashed) are failed instead."""
+    earlier runs crashed) are failed instead. `expired_only` leaves rows whose lease is
+    still renewed by a live holder to that holder."""
     commit_unflushed()
     now = timezone.now()
     claimed = lease_token_new()
-    rows = list(
-        EventDelivery.objects.select_for_update(skip_locked=True)
-        .filter(
-            destination=destination,
-            lease_token=token,
-            status=DeliveryStatus.RETRYING,
-        )
-        .order_by("id")
+    held = EventDelivery.objects.select_for_update(skip_locked=True).filter(
+        destination=destination,
+        lease_token=token,
+        status=DeliveryStatus.RETRYING,
     )
+    if expired_only:
+        held = held.filter(next_attempt_at__lte=now)
+    rows = list(held.order_by("id"))
     spent = [row for row in rows if row.attempts >= destination.max_attempts]
     live = [row for row in rows if row.attempts < destination.max_attempts]
     if spent:
@@ -94,6 +94,14 @@ def crashed_before(row: EventDelivery) -> bool:
     """An attempt was counted but no outcome recorded (every recorded retry keeps its
     error): the process running its batch died."""
     return row.attempts > 0 and not row.error_type
+
+
+def deliveries_release(*, token: str) -> int:
+    """Hand back the rows `token` holds without attempting them (their destination is
+    paused): they stay `retrying`, with their attempts and due time, for when it resumes."""
+    return EventDelivery.objects.filter(lease_token=token, status=DeliveryStatus.RETRYING).update(
+        lease_token="", updated_at=timezone.now()
+    )
 
 
 def suspect_attempt_count(row: EventDelivery, token: str) -> bool:
@@ -129,6 +137,7 @@ def _apply(
             window_started_at=row.window_started_at or now,
             now=now,
             rng=rng,
+            retry_after=outcome.retry_after,
         )
         row.status = DeliveryStatus.RETRYING if row.next_attempt_at else DeliveryStatus.FAILED
     else:

@@ -62,6 +62,18 @@ class Destination(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_paused(self) -> bool:
+        """Disabled, or its destination function instance is: its pending events wait
+        (still `retrying`) and move again when it is enabled. A disabled insert function
+        instance pauses nothing: events then reach the destination unchanged."""
+        instance = self.function_instance
+        return not self.enabled or (instance is not None and not instance.enabled)
+
+
+# Destination.is_paused as a filter: the sweeper leaves their pending rows alone.
+DESTINATION_PAUSED = models.Q(enabled=False) | models.Q(function_instance__enabled=False)
+
 
 class DeliveryStatus(models.TextChoices):
     RETRYING = "retrying"

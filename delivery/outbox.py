@@ -74,16 +74,20 @@ def _route(
     names = destination_names(destination)
     filters = compile_filters(list(destination.filters.all()))
     batching = batch_size_of(destination) is not None
-    due = (
-        now + timedelta(seconds=settings.DELIVERY_BATCH_WAIT_SECONDS)
-        if batching
-        else lease_until(now)
-    )
+    paused = destination.is_paused
+    if paused:
+        due = now
+    elif batching:
+        due = now + timedelta(seconds=settings.DELIVERY_BATCH_WAIT_SECONDS)
+    else:
+        due = lease_until(now)
     rows = []
     # Rows handed to this task are claimed as they are created: their first attempt is
-    # counted in this transaction, before any user code runs.
-    attempts, window_started_at = (0, None) if batching else (1, now)
-    lease_token = "" if batching else token
+    # counted in this transaction, before any user code runs. A paused destination's rows
+    # are left unclaimed, due, and wait for it to resume.
+    waiting = batching or paused
+    attempts, window_started_at = (0, None) if waiting else (1, now)
+    lease_token = "" if waiting else token
     workspace_id, destination_id = destination.workspace_id, destination.pk
     received_at = entry.created_at
     cache_destination = EventDelivery.destination.field.set_cached_value

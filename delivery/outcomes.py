@@ -25,6 +25,8 @@ class Outcome:
     output: Any = None
     logs: list[Any] = field(default_factory=list)
     requests: list[Any] = field(default_factory=list)
+    # Seconds the receiver asked to wait before the next attempt (its Retry-After).
+    retry_after: float | None = None
 
 
 def error_outcome(status: str, error_type: str, message: str, **extra: Any) -> Outcome:

@@ -1,13 +1,14 @@
 """One destination's handling of a batch of events: the insert function, then the webhook or
 the destination function. Destination filters ran before, when the events were fanned out."""
 
+from functools import partial
 from typing import Any
 
 from delivery.handlers import run_instance
 from delivery.models import Destination, DestinationKind
 from delivery.outcomes import Outcome
 from delivery.services import webhook_headers
-from delivery.webhook import webhook_send
+from delivery.webhook import Settled, webhook_send
 from functions.models import FunctionInstance
 
 
@@ -19,12 +20,17 @@ def insert_instance_of(destination: Destination) -> FunctionInstance | None:
     return instance if instance.enabled else None
 
 
-def _send(destination: Destination, events: list[dict[str, Any]]) -> list[Outcome]:
+def _send(
+    destination: Destination, events: list[dict[str, Any]], settled: Settled | None
+) -> list[Outcome]:
     if not events:
         return []
     if destination.kind == DestinationKind.WEBHOOK:
         return webhook_send(
-            url=destination.webhook_url, headers=webhook_headers(destination), events=events
+            url=destination.webhook_url,
+            headers=webhook_headers(destination),
+            events=events,
+            settled=settled,
         )
     assert destination.function_instance is not None
     outcomes = run_instance(
@@ -36,8 +42,15 @@ def _send(destination: Destination, events: list[dict[str, Any]]) -> list[Outcom
     return outcomes
 
 
-def deliver_events(destination: Destination, events: list[dict[str, Any]]) -> list[Outcome]:
-    """One outcome per event, in order: `delivered`, or why not."""
+def _told(settled: Settled, pending: list[int], index: int, outcome: Outcome) -> None:
+    settled(pending[index], outcome)
+
+
+def deliver_events(
+    destination: Destination, events: list[dict[str, Any]], settled: Settled | None = None
+) -> list[Outcome]:
+    """One outcome per event, in order: `delivered`, or why not. A webhook also tells
+    `settled(index, outcome)` of each event as its answer arrives."""
     outcomes: list[Outcome | None] = [None] * len(events)
     current = list(events)
     insert = insert_instance_of(destination)
@@ -52,8 +65,9 @@ def deliver_events(destination: Destination, events: list[dict[str, Any]]) -> li
             else:
                 outcomes[index] = outcome
     pending = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    told = None if settled is None else partial(_told, settled, pending)
     for index, outcome in zip(
-        pending, _send(destination, [current[i] for i in pending]), strict=True
+        pending, _send(destination, [current[i] for i in pending], told), strict=True
     ):
         outcomes[index] = outcome
     return [outcome for outcome in outcomes if outcome is not None]

@@ -11,7 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery.attempts import lease_rows
-from delivery.models import DeliveryStatus, EventDelivery, OutboxEntry
+from delivery.models import (
+    DESTINATION_PAUSED,
+    DeliveryStatus,
+    Destination,
+    EventDelivery,
+    OutboxEntry,
+)
 from delivery.outbox import outbox_publish
 
 SWEEP_LIMIT = 20_000
@@ -41,6 +47,7 @@ def due_deliveries_dispatch() -> int:
                 status=DeliveryStatus.RETRYING,
                 next_attempt_at__lte=now,
             )
+            .exclude(destination_id__in=Destination.objects.filter(DESTINATION_PAUSED).values("pk"))
             .order_by("next_attempt_at")
             .values_list("pk", "destination_id")[:SWEEP_LIMIT]
         )

@@ -18,6 +18,8 @@ import json
 import os
 import re
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,12 +28,15 @@ import orjson
 import pycurl  # type: ignore[import-untyped, unused-ignore]
 from django.conf import settings
 
+from delivery.backoff import retry_after_seconds
 from delivery.outcomes import Outcome, error_outcome
 from delivery.url_masking import masked_url
 from functions.runtime.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
 
 USER_AGENT = "functions-webhook/1.0"
+# Told of each event's outcome as soon as its answer arrives.
+Settled = Callable[[int, Outcome], None]
 _WEB = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
 # RFC 9110 field names are tokens; a value may not break the line (CR, LF) or end the C
 # string libcurl is handed (NUL). Whatever the origin (configured header or event field), a
@@ -68,7 +73,9 @@ class _Sender:
         self.multi = pycurl.CurlMulti()
         self.handles = [_handle() for _ in range(settings.DELIVERY_WEBHOOK_CONCURRENCY)]
 
-    def send(self, jobs: list[tuple[str, list[str], bytes]], pin: list[str]) -> list[Outcome]:
+    def send(
+        self, jobs: list[tuple[str, list[str], bytes]], pin: list[str], settled: Settled | None
+    ) -> list[Outcome]:
         outcomes: list[Outcome] = [Outcome("bad_request")] * len(jobs)
         waiting, idle, running = deque(enumerate(jobs)), list(self.handles), 0
         while waiting or running:
@@ -88,6 +95,8 @@ class _Sender:
                     self.multi.remove_handle(handle)
                     idle.append(handle)
                     running -= 1
+                    if settled is not None:
+                        settled(handle.index, outcomes[handle.index])
             if running and not (waiting and idle):
                 self.multi.select(1.0)
         return outcomes
@@ -106,6 +115,8 @@ class _Sender:
         handle.setopt(pycurl.HTTPHEADER, headers)
         handle.setopt(pycurl.POSTFIELDS, body)
         handle.setopt(pycurl.WRITEDATA, handle.body)
+        handle.head = BytesIO()
+        handle.setopt(pycurl.WRITEHEADER, handle.head)
         self.multi.add_handle(handle)
 
 
@@ -118,8 +129,18 @@ def _answered(handle: pycurl.Curl) -> Outcome:
         return Outcome("delivered", requests=[request])
     message = f"HTTP {code}: {handle.body.getvalue()[:500].decode(errors='replace')}"
     if code == 429 or code >= 500:
-        return error_outcome("retry", "RetryError", message, requests=[request])
+        wait = _retry_after(handle) if code in (429, 503) else None
+        return error_outcome("retry", "RetryError", message, requests=[request], retry_after=wait)
     return error_outcome("message_rejected", "WebhookRejected", message, requests=[request])
+
+
+def _retry_after(handle: pycurl.Curl) -> float | None:
+    """The seconds a 429/503 asks to wait (its Retry-After header), else None."""
+    for line in handle.head.getvalue().decode("latin-1").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "retry-after":
+            return retry_after_seconds(value)
+    return None
 
 
 def _network_error(handle: pycurl.Curl, message: str) -> Outcome:
@@ -163,9 +184,14 @@ def _body(event: dict[str, Any]) -> bytes:
 
 
 def webhook_send(
-    *, url: str, headers: dict[str, str], events: list[dict[str, Any]]
+    *,
+    url: str,
+    headers: dict[str, str],
+    events: list[dict[str, Any]],
+    settled: Settled | None = None,
 ) -> list[Outcome]:
-    """One outcome per event, in order; at most DELIVERY_WEBHOOK_CONCURRENCY at a time."""
+    """One outcome per event, in order; at most DELIVERY_WEBHOOK_CONCURRENCY at a time.
+    `settled(index, outcome)` is called as each answer arrives."""
     try:
         pin = _pinned(url)
     except BlockedAddress as error:
@@ -178,12 +204,19 @@ def webhook_send(
     fixed = [f"{name}: {value}" for name, value in headers.items()]
     fixed.append("Content-Type: application/json")
     outcomes: list[Outcome | None] = []
-    jobs = []
-    for event in events:
+    jobs, positions = [], []
+    for position, event in enumerate(events):
         key = str(event.get("messageId", ""))
         problem = header_problem("Idempotency-Key", key)
         outcomes.append(error_outcome("bad_request", "InvalidHeader", problem) if problem else None)
         if problem is None:
             jobs.append((url, [*fixed, f"Idempotency-Key: {key}"], _body(event)))
-    sent = iter(_current_sender().send(jobs, pin) if jobs else [])
+            positions.append(position)
+    told = None if settled is None else partial(_told, settled, positions)
+    sent = iter(_current_sender().send(jobs, pin, told) if jobs else [])
     return [outcome or next(sent) for outcome in outcomes]
+
+
+def _told(settled: Settled, positions: list[int], index: int, outcome: Outcome) -> None:
+    """A sent job's answer, reported at its event's position in the batch."""
+    settled(positions[index], outcome)

@@ -194,10 +194,13 @@ CELERY_TIMEZONE = "UTC"
 # Retries: randomized exponential backoff from this base (30 s, 1 min, 2 min, ... 32 min).
 DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 30)
 DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 7200)
-# A task handed deliveries holds them this long; after that the sweeper hands them over again.
-DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300)
-# Accepted events whose task never ran are handed to Celery again after this long.
-DELIVERY_OUTBOX_REDISPATCH_SECONDS = env_int("DELIVERY_OUTBOX_REDISPATCH_SECONDS", 60)
+# A task handed deliveries holds them this long, renewed every third of it while the task
+# runs (delivery/leases.py); a dead holder's rows are handed over again after at most this.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 30)
+# Accepted events whose task never ran are handed to Celery again after this long. With
+# the lease, this bounds recovery after a kill -9: Celery's own redelivery of an unacked
+# task waits for the broker's visibility_timeout (an hour), and is never relied upon.
+DELIVERY_OUTBOX_REDISPATCH_SECONDS = env_int("DELIVERY_OUTBOX_REDISPATCH_SECONDS", 30)
 DELIVERY_SWEEP_SECONDS = float(env_str("DELIVERY_SWEEP_SECONDS", "2"))
 # onBatch functions: flush at batchMaxCount or after this wait.
 DELIVERY_BATCH_WAIT_SECONDS = env_int("DELIVERY_BATCH_WAIT_SECONDS", 10)
@@ -206,6 +209,9 @@ DELIVERY_BATCH_MAX_BYTES = 6 * 1024 * 1024
 DELIVERY_CHUNK_SIZE = env_int("DELIVERY_CHUNK_SIZE", 500)
 DELIVERY_WEBHOOK_TIMEOUT_SECONDS = float(env_str("DELIVERY_WEBHOOK_TIMEOUT_SECONDS", "10"))
 DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 8)
+# A webhook batch records the outcomes that arrived at most this often while it is sent,
+# so a crash re-sends little more than the requests on the wire.
+DELIVERY_RECORD_EVERY_SECONDS = float(env_str("DELIVERY_RECORD_EVERY_SECONDS", "0.2"))
 # /metrics: bearer token; unset, only loopback clients are answered.
 FUNCTIONS_METRICS_TOKEN = env_str("FUNCTIONS_METRICS_TOKEN")
 # Workers record themselves this often; /readyz wants one seen within the stale limit.

@@ -61,3 +61,29 @@ def test_backoff_per_destination_override_and_window_end():
 def test_backoff_respects_the_configured_base(settings):
     settings.DELIVERY_RETRY_BASE_SECONDS = 60
     assert retry_delay_cap(1) == 60 and retry_delay_cap(3) == 240
+
+
+def test_backoff_retry_after_is_a_floor_for_the_next_attempt():
+    at = next_attempt_time(
+        attempts=1, max_attempts=9, window_started_at=START, now=START, retry_after=120
+    )
+    assert at is not None
+    assert at >= START + timedelta(seconds=120)
+
+
+def test_backoff_retry_after_beyond_the_window_is_capped_at_its_end():
+    now = START + timedelta(hours=3)
+    at = next_attempt_time(
+        attempts=1, max_attempts=9, window_started_at=START, now=now, retry_after=86_400
+    )
+    assert at == START + RETRY_WINDOW
+
+
+def test_backoff_retry_after_reads_seconds_and_http_dates():
+    from delivery.backoff import retry_after_seconds
+
+    assert retry_after_seconds(" 3 ") == 3.0
+    assert retry_after_seconds("Thu, 01 Jan 2026 00:01:00 GMT", now=START) == 60.0
+    assert retry_after_seconds("Wed, 31 Dec 2025 00:00:00 GMT", now=START) == 0.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds("-5") is None

@@ -205,3 +205,51 @@ def test_record_of_a_function_failure_with_lone_surrogates_stores_replacement_ch
     assert row.error_message == "bad \ufffd value"
     assert row.logs == [{"level": "log", "message": "s\ufffd"}]
     assert row.requests[0]["url"] == "https://x.example/\ufffd"
+
+
+def test_ledger_lease_renewal_extends_only_the_rows_its_token_holds(hook, settings):
+    from datetime import timedelta
+
+    from delivery.leases import leases_renew
+
+    if connection.vendor != "postgresql":
+        pytest.skip("renewal runs on PostgreSQL")
+    _leased(hook, 3, token="mine")
+    EventDelivery.objects.filter(message_id="m2").update(lease_token="theirs")
+    EventDelivery.objects.update(next_attempt_at=timezone.now())
+    EventDelivery.objects.filter(message_id="m1", lease_token="mine").update(
+        status=DeliveryStatus.DELIVERED
+    )
+    assert leases_renew("mine") == 1
+    renewed = EventDelivery.objects.get(lease_token="mine", status=DeliveryStatus.RETRYING)
+    assert renewed.next_attempt_at > timezone.now() + timedelta(
+        seconds=settings.DELIVERY_LEASE_SECONDS - 5
+    )
+    other = EventDelivery.objects.get(lease_token="theirs")
+    assert other.next_attempt_at <= timezone.now()
+
+
+def test_ledger_release_hands_rows_back_unattempted(hook):
+    from delivery.ledger import deliveries_release
+
+    _leased(hook, 2, token="t9")
+    assert deliveries_release(token="t9") == 2
+    rows = list(EventDelivery.objects.all())
+    assert {(r.lease_token, r.status, r.attempts) for r in rows} == {
+        ("", DeliveryStatus.RETRYING, 0)
+    }
+
+
+def test_ledger_claim_of_expired_rows_only_leaves_a_live_holder_its_rows(hook):
+    from datetime import timedelta
+
+    _leased(hook, 2, token="entry")
+    EventDelivery.objects.filter(message_id="m0").update(
+        next_attempt_at=timezone.now() + timedelta(seconds=30)
+    )
+    EventDelivery.objects.filter(message_id="m1").update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+    claim = deliveries_claim(destination=hook, token="entry", expired_only=True)
+    assert [row.message_id for row in claim.rows + claim.suspects] == ["m1"]
+    assert EventDelivery.objects.get(message_id="m0").lease_token == "entry"

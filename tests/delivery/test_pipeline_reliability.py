@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -26,7 +27,13 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 def test_kill_9_of_a_worker_mid_batch_still_gives_every_event_one_final_status(
     client, workspace, start_worker, receiver
 ):
-    first = start_worker(DELIVERY_WEBHOOK_CONCURRENCY="2")
+    """With the default 30 s lease: the killed holder stops renewing it, so its events move
+    again within one lease; only requests on the wire when it died are sent twice."""
+    first = start_worker(
+        DELIVERY_WEBHOOK_CONCURRENCY="2",
+        DELIVERY_LEASE_SECONDS="30",
+        DELIVERY_RECORD_EVERY_SECONDS="0",
+    )
     source = source_factory(workspace)
     hook = webhook_factory(source, f"{receiver.url}/slow")
     events = track(150)
@@ -35,12 +42,96 @@ def test_kill_9_of_a_worker_mid_batch_still_gives_every_event_one_final_status(
     first.kill()
     sent_before = len(receiver.bodies("/slow"))
     assert sent_before < 150
-    start_worker(DELIVERY_WEBHOOK_CONCURRENCY="8")
+    restarted = time.monotonic()
+    start_worker(DELIVERY_WEBHOOK_CONCURRENCY="8", DELIVERY_LEASE_SECONDS="30")
     rows = wait_final(150, destination=hook, timeout=60)
+    recovery = time.monotonic() - restarted
     assert len(rows) == 150
     assert {r.status for r in rows} == {DeliveryStatus.DELIVERED}
     assert len({r.message_id for r in rows}) == 150
-    assert {b["messageId"] for b in receiver.bodies("/slow")} == {r.message_id for r in rows}
+    posted = [b["messageId"] for b in receiver.bodies("/slow")]
+    assert set(posted) == {r.message_id for r in rows}
+    duplicates = len(posted) - len(set(posted))
+    # At most the killed sender's connections were on the wire.
+    assert duplicates <= 2
+    print(f"kill -9: all final {recovery:.1f} s after the restart, {duplicates} duplicates")
+
+
+def test_a_sender_slower_than_its_lease_posts_every_event_exactly_once(
+    client, workspace, start_worker, receiver
+):
+    start_worker(DELIVERY_WEBHOOK_CONCURRENCY="2", DELIVERY_LEASE_SECONDS="2")
+    source = source_factory(workspace)
+    hook = webhook_factory(source, f"{receiver.url}/ok")
+
+    def take_its_time(handler, body: bytes) -> bool:
+        time.sleep(0.4)
+        return False
+
+    receiver.on_request = take_its_time
+    events = track(30)  # 15 rounds of 0.4 s: three times the lease
+    assert post_batch(client, source.write_key, events).status_code == 200
+    rows = wait_final(30, destination=hook, timeout=45)
+    assert {r.status for r in rows} == {DeliveryStatus.DELIVERED}
+    posted = [b["messageId"] for b in receiver.bodies("/ok")]
+    assert sorted(posted) == sorted(r.message_id for r in rows)
+
+
+def test_a_429_with_retry_after_is_not_retried_before_it(client, workspace, worker, receiver):
+    source = source_factory(workspace)
+    hook = webhook_factory(source, f"{receiver.url}/ok")
+    seen: dict[str, list[float]] = {}
+
+    def busy_once(handler, body: bytes) -> bool:
+        times = seen.setdefault(json.loads(body)["messageId"], [])
+        times.append(time.monotonic())
+        if len(times) > 1:
+            return False
+        handler.send_response(429)
+        handler.send_header("Retry-After", "3")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return True
+
+    receiver.on_request = busy_once
+    assert post_batch(client, source.write_key, track(5)).status_code == 200
+    rows = wait_final(5, destination=hook, timeout=30)
+    assert {r.status for r in rows} == {DeliveryStatus.DELIVERED}
+    # The fast pipeline's own backoff would retry after 0.5-1 s.
+    assert all(len(t) == 2 and t[1] - t[0] >= 3 for t in seen.values())
+
+
+def test_a_disabled_destination_keeps_its_pending_events_until_enabled(
+    client, workspace, worker, receiver
+):
+    source = source_factory(workspace)
+    hook = webhook_factory(source, f"{receiver.url}/ok")
+    down = True
+
+    def unavailable_while_down(handler, body: bytes) -> bool:
+        if not down:
+            return False
+        handler.send_response(500)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return True
+
+    receiver.on_request = unavailable_while_down
+    assert post_batch(client, source.write_key, track(5)).status_code == 200
+    wait_for(
+        lambda: EventDelivery.objects.filter(destination=hook).exclude(error_type="").count() == 5,
+        what="a first failed attempt of every event",
+    )
+    destination_update(destination=hook, actor=SYSTEM, enabled=False)
+    down = False
+    time.sleep(5)  # several retries' worth of the fast pipeline's backoff
+    assert receiver.bodies("/ok") == []
+    waiting = list(EventDelivery.objects.filter(destination=hook))
+    assert {r.status for r in waiting} == {DeliveryStatus.RETRYING}
+    destination_update(destination=hook, actor=SYSTEM, enabled=True)
+    rows = wait_final(5, destination=hook, timeout=30)
+    assert {r.status for r in rows} == {DeliveryStatus.DELIVERED}
+    assert len(receiver.bodies("/ok")) == 5
 
 
 class OwnRedis:

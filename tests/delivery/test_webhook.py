@@ -133,3 +133,34 @@ def test_webhook_configured_header_that_cannot_be_sent_is_refused(settings, rece
     assert [o.status for o in outcomes] == ["bad_request"]
     assert outcomes[0].error["type"] == "InvalidHeader"
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize("code", [429, 503])
+def test_webhook_retry_after_of_a_429_or_503_is_kept_on_the_outcome(settings, receiver, code):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+
+    def answer(handler, body: bytes) -> bool:
+        handler.send_response(code)
+        handler.send_header("Retry-After", "3")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return True
+
+    receiver.on_request = answer
+    outcomes = _send(f"{receiver.url}/ok")
+    assert {o.status for o in outcomes} == {"retry"}
+    assert {o.retry_after for o in outcomes} == {3.0}
+
+
+def test_webhook_retry_after_of_a_500_is_ignored(settings, receiver):
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+
+    def answer(handler, body: bytes) -> bool:
+        handler.send_response(500)
+        handler.send_header("Retry-After", "3")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return True
+
+    receiver.on_request = answer
+    assert {o.retry_after for o in _send(f"{receiver.url}/ok")} == {None}

@@ -85,3 +85,44 @@ def test_limits_output_cap_leaves_out_big_events_and_cuts_long_traces() -> None:
     assert big.status == "success" and big.output is None
     assert big.error["type"] == "OutputTooLarge" and "0.3 MB" in big.error["message"]
     assert all(len(t["url"]) < 4200 and t["url"].endswith("[truncated]") for t in result.requests)
+
+
+def _counting_kills(monkeypatch) -> list[int]:
+    from functions.runtime import executor
+
+    kills: list[int] = []
+    after_kill = executor._after_kill
+
+    async def counted(*args, **kwargs):
+        kills.append(1)
+        return await after_kill(*args, **kwargs)
+
+    monkeypatch.setattr(executor, "_after_kill", counted)
+    return kills
+
+
+def test_limits_one_spinning_event_among_many_is_found_by_halving(monkeypatch) -> None:
+    kills = _counting_kills(monkeypatch)
+    events = [{"type": "track", "n": i} for i in range(64)]
+    events[37] = {"type": "track", "bad": True}
+    result = run(LOOP, events, batch=True, timeout_ms=100)
+    statuses = [r.status for r in result.results]
+    assert statuses[37] == "timeout"
+    assert statuses.count("success") == 63
+    # The first kill, then one per halving down to the event alone (log2 64 = 6).
+    assert len(kills) <= 7
+
+
+def test_limits_a_chunk_spinning_on_every_event_spends_a_bounded_number_of_kills(
+    monkeypatch,
+) -> None:
+    from functions.runtime.executor import RERUN_KILL_BUDGET
+
+    kills = _counting_kills(monkeypatch)
+    events = [{"type": "track", "bad": True, "n": i} for i in range(60)]
+    result = run(LOOP, events, batch=True, timeout_ms=50)
+    assert len(kills) <= RERUN_KILL_BUDGET
+    statuses = [r.status for r in result.results]
+    assert "success" not in statuses
+    assert set(statuses) == {"timeout", "retry"}
+    assert {r.error["type"] for r in result.results if r.status == "retry"} == {"RetryError"}
