@@ -22,10 +22,10 @@ MAX_PAGES = 400
 DEBUG_MARKERS = ("You're seeing this error because you have", 'id="traceback"', "Exception Value")
 # Links that act rather than show (GET is harmless but leaves the session or the site).
 SKIP_PATHS = ("/admin/logout/", "/admin/r/", "/admin/jsi18n/")
-# Known 500s owned by another part of issue 9 (the function editor), listed so this crawl
-# stays a guard for everything else; the list must be emptied when that part is merged.
+# What opens a dialog (tabs control their panels, not dialogs).
 OPENERS = (
-    "[data-dialog], [aria-haspopup=dialog], [commandfor], button[aria-controls], a[aria-controls]"
+    "[data-dialog], [aria-haspopup=dialog], [commandfor], "
+    "button[aria-controls]:not([role=tab]), a[aria-controls]:not([role=tab])"
 )
 
 
