@@ -120,6 +120,13 @@ def _measure(busy: str) -> dict[str, Any]:
 def main() -> None:
     env = dict(bench_env(), DJANGO_SECRET_KEY="bench-only-secret-key")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    # The page is rendered with the production static storage (hashed names).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     done = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SETUP],
         cwd=ROOT,
