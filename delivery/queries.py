@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import TypedDict
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Substr, TruncDay, TruncHour, TruncMinute
 
 from delivery.models import NOT_ERROR_STATUSES, DeliveryStatus, Destination, EventDelivery
@@ -43,7 +44,9 @@ def event_deliveries(
     if event_type:
         rows = rows.filter(event_type=event_type)
     if search:
-        rows = rows.filter(Q(message_id=search) | Q(event__userId=search))
+        # event->>'userId' as text, the expression `delivery_user_idx` holds.
+        user_id = KeyTextTransform("userId", "event")
+        rows = rows.alias(user_id=user_id).filter(Q(message_id=search) | Q(user_id=search))
     if start:
         rows = rows.filter(received_at__gte=start)
     if end:
