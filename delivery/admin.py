@@ -45,8 +45,8 @@ from functions.admin_access import (
 )
 from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
+from functions.queries import latest_version
 from functions.schema import validate_setting_values
-from functions.services import latest_version
 from workspace.errors import DomainError
 from workspace.permissions import Action, can
 

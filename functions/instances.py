@@ -6,6 +6,7 @@ from django.db import transaction
 
 from functions.crypto import decrypt_value, encrypt_value
 from functions.models import FunctionClass, FunctionInstance
+from functions.queries import latest_version
 from functions.schema import (
     is_masked,
     mask,
@@ -13,7 +14,6 @@ from functions.schema import (
     setting_value_errors,
     validate_setting_values,
 )
-from functions.services import latest_version
 from workspace.audit import REDACTED, Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
 

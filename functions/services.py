@@ -18,6 +18,7 @@ from functions.models import (
     FunctionVersion,
     ResourceType,
 )
+from functions.queries import latest_version
 from functions.schema import validate_settings_schema
 from workspace.audit import Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
@@ -215,11 +216,6 @@ def function_version_restore(
         {"restoredFrom": version.id, "versionId": restored.id},
     )
     return restored
-
-
-def latest_version(function: FunctionClass) -> FunctionVersion:
-    # Every function has a version from its creation on.
-    return function.versions.latest("number")
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from delivery.console.settings_form import SettingsForm
 from functions import instances as instance_services
 from functions.api.queries import function_by_api_id
 from functions.models import FunctionClass, FunctionInstance
-from functions.services import latest_version
+from functions.queries import latest_version
 from workspace.audit import Actor
 from workspace.console.shell import console_render, console_view
 from workspace.errors import InvalidInput, NotFound

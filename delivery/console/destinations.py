@@ -13,8 +13,8 @@ from delivery.console import queries
 from delivery.models import Destination, DestinationKind
 from functions import instances as instance_services
 from functions.models import FunctionClass, FunctionInstance, ResourceType
+from functions.queries import latest_version
 from functions.schema import MASK_CHAR, mask
-from functions.services import latest_version
 from workspace.audit import Actor
 from workspace.console.shell import console_render, console_view
 from workspace.errors import NotFound

@@ -45,7 +45,7 @@ def _hex_digits(value: int, width: int) -> str:
 
 def _plain(ch: str) -> str:
     """One character as itself or percent-encoded, once or twice (UTF-8 bytes, or the
-    Latin-1 and %uXXXX forms of JavaScript's legacy escape)."""
+    Latin-1 and %u-plus-four-hex-digits forms of JavaScript's legacy escape)."""
     utf8 = "".join("%" + _hex_digits(b, 2) for b in ch.encode("utf-8", "surrogatepass"))
     legacy = "%" + _hex_digits(ord(ch), 2) if ord(ch) < 0x100 else "%u" + _hex_digits(ord(ch), 4)
     space = [r"\+", "%2[bB]"] if ch == " " else []
