@@ -22,6 +22,10 @@ N = int(os.environ.get("PIPELINE_BENCH_EVENTS", "20000"))
 PER_REQUEST = 500
 # Worker processes: one per core of this 2-core machine.
 CONCURRENCY = int(os.environ.get("PIPELINE_BENCH_CONCURRENCY", "2"))
+# Benches running side by side (several checkouts on one machine) name their own database
+# and Redis db.
+BENCH_DB = os.environ.get("FUNCTIONS_BENCH_DB", "functions_bench")
+BENCH_REDIS_DB = int(os.environ.get("FUNCTIONS_BENCH_REDIS_DB", "13"))
 INSERT_CODE = "async function onTrack(event) { event.properties.seen = true; return event }"
 
 
@@ -47,12 +51,12 @@ def bench_env() -> dict[str, str]:
         raise SystemExit("pipeline bench needs DATABASE_URL (PostgreSQL) and REDIS_URL")
     admin = urlsplit(database)
     with psycopg.connect(urlunsplit(admin._replace(path="/postgres")), autocommit=True) as db:
-        db.execute("DROP DATABASE IF EXISTS functions_bench WITH (FORCE)")
-        db.execute("CREATE DATABASE functions_bench")
+        db.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        db.execute(f"CREATE DATABASE {BENCH_DB}")
     return dict(
         os.environ,
-        DATABASE_URL=urlunsplit(admin._replace(path="/functions_bench")),
-        REDIS_URL=redis.rsplit("/", 1)[0] + "/13",
+        DATABASE_URL=urlunsplit(admin._replace(path=f"/{BENCH_DB}")),
+        REDIS_URL=redis.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}",
         FUNCTIONS_ALLOW_PRIVATE_FETCH="1",
         DJANGO_DEBUG="0",
         LOG_LEVEL="WARNING",
