@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from delivery.lanes import handed_back, in_slow_lane, is_slow, lane_entered, must_wait
+from delivery.lanes import outcomes_seen as lane_outcomes_seen
 from delivery.leases import lease_kept
 from delivery.ledger import (
     deliveries_claim,
@@ -84,6 +86,7 @@ def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], toke
     if rows:
         recorder = _Recorder(destination, rows, token)
         outcomes = deliver_events(destination, [row.event for row in rows], recorder.settled)
+        lane_outcomes_seen(destination, outcomes)
         rest = [i for i in range(len(rows)) if i not in recorder.recorded]
         _outcomes_record(destination, [rows[i] for i in rest], [outcomes[i] for i in rest], token)
     return len(rows)
@@ -95,6 +98,10 @@ def deliveries_attempt(*, destination: Destination, token: str, expired_only: bo
     with lease_kept(claim.token):
         attempted = claimed_attempt(destination=destination, rows=claim.rows, token=claim.token)
         for row in claim.suspects:
+            if is_slow(destination) and not in_slow_lane():
+                # Timed out just now: the rest, one time limit each, is the slow lane's.
+                handed_back(claim.token)
+                break
             if suspect_attempt_count(row, claim.token):
                 attempted += claimed_attempt(destination=destination, rows=[row], token=claim.token)
     return attempted
@@ -138,7 +145,9 @@ def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
     # by the task that fanned them out: a later one renews nothing it did not claim).
     with lease_kept(fanned.token if fanned.claimed else ""):
         for destination in fanned.destinations:
-            if destination.is_paused:
+            if must_wait(destination):
+                # Paused, or slow: its rows were left unclaimed (or are due again once
+                # this task's lease ends) for when it resumes, or for the slow lane.
                 continue
             if fanned.claimed is None:
                 # The entry's task ran before (a re-published or redelivered task): its rows
@@ -153,12 +162,17 @@ def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
     return attempted
 
 
-def leased_deliver(*, destination_id: str, token: str) -> int:
+def leased_deliver(*, destination_id: str, token: str, lane: str = "") -> int:
     destination = destinations_loaded().filter(pk=destination_id).first()
     if destination is None:
         return 0
-    if destination.is_paused:
-        # Paused after the sweeper leased these rows: they wait, unattempted.
-        deliveries_release(token=token)
-        return 0
-    return deliveries_attempt(destination=destination, token=token)
+    with lane_entered(lane):
+        if destination.is_paused:
+            # Paused after the sweeper leased these rows: they wait, unattempted.
+            deliveries_release(token=token)
+            return 0
+        if must_wait(destination):
+            # Turned slow after the sweeper leased these rows: the slow lane takes them.
+            handed_back(token)
+            return 0
+        return deliveries_attempt(destination=destination, token=token)

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 
-from delivery.outcomes import Outcome, error_outcome
+from delivery.outcomes import Outcome, deferred_outcome, error_outcome
 from functions.crypto import DecryptionFailed
 from functions.instances import instance_settings_decrypted
 from functions.models import FunctionInstance
@@ -66,10 +66,23 @@ def _settings_or_error(instance: FunctionInstance) -> tuple[dict[str, Any], Outc
     return values, None
 
 
+def _stopped_by_limit(status: str, error: dict[str, Any] | None) -> bool:
+    """The runtime's limit stopped this event's run: it timed out, or was left unrun after
+    others of its run used the kills up (functions/runtime/executor.py)."""
+    message = str((error or {}).get("message", ""))
+    return status == "timeout" or (status == "retry" and message.startswith("not run:"))
+
+
 def run_instance(
-    *, instance: FunctionInstance, kind: str, events: list[dict[str, Any]]
+    *,
+    instance: FunctionInstance,
+    kind: str,
+    events: list[dict[str, Any]],
+    kill_budget: int | None = None,
 ) -> list[Outcome]:
-    """One outcome per event; `kind` is "insert" or "destination"."""
+    """One outcome per event; `kind` is "insert" or "destination". With `kill_budget`, each
+    run may be stopped by a limit that many times, and once one was, the chunks not yet run
+    are answered `deferred` (the ordinary lane's bound: one time limit per task)."""
     # Imported here so webhook-only workers never load V8 (mini-racer) at all.
     from functions.runtime import run_function
     from functions.runtime.redaction import secret_texts
@@ -80,9 +93,14 @@ def run_instance(
     secret = sensitive_names(instance.version.settings_schema)
     batched = has_batch_handler(instance)
     outcomes: list[Outcome] = [Outcome("bad_request")] * len(events)
+    stopped = False
     for indexes in size_batches(
         events, instance.function.batch_max_count if batched else settings.DELIVERY_CHUNK_SIZE
     ):
+        if stopped and kill_budget is not None:
+            for index in indexes:
+                outcomes[index] = deferred_outcome("an earlier run of its batch timed out")
+            continue
         result = run_function(
             code=instance.version.code,
             kind=kind,
@@ -93,6 +111,7 @@ def run_instance(
             timeout_ms=None,
             sensitive_values=secret_texts(values.get(n) for n in secret),
             isolated=False,
+            kill_budget=kill_budget,
         )
         for index, one in zip(indexes, result.results, strict=True):
             # An onBatch run logs once for the whole batch: failures keep that log.
@@ -102,5 +121,11 @@ def run_instance(
                 one.output,
                 list(one.logs or result.logs),
                 list(one.requests or result.requests),
+                timed_out=_stopped_by_limit(one.status, one.error),
             )
+            if one.status == "retry" and outcomes[index].timed_out:
+                # Left unrun by the kill budget: not an attempt of this event.
+                outcomes[index] = deferred_outcome("other events of its run used the time limits")
+                outcomes[index].timed_out = True
+            stopped = stopped or outcomes[index].timed_out
     return outcomes

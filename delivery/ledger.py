@@ -14,7 +14,7 @@ from django.utils import timezone
 from delivery.backoff import next_attempt_time
 from delivery.ledger_writes import commit_unflushed, rows_insert, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
-from delivery.outcomes import FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
+from delivery.outcomes import DEFERRED, FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
 
 
 class Claim(NamedTuple):
@@ -130,6 +130,9 @@ def _apply(
         row.status, row.logs, row.requests = DeliveryStatus.DELIVERED, [], []
     elif outcome.status in FINAL_STATUSES:
         row.status = FINAL_STATUSES[outcome.status]
+    elif outcome.status == DEFERRED:
+        row.status, row.next_attempt_at = DeliveryStatus.RETRYING, now
+        row.attempts = max(row.attempts - 1, 0)
     elif outcome.status in RETRYABLE:
         row.next_attempt_at = next_attempt_time(
             attempts=row.attempts,

@@ -53,6 +53,8 @@ class Destination(models.Model):
         related_name="destination",
     )
     max_attempts = models.PositiveSmallIntegerField(default=9)
+    # Until then its work runs in the slow lane only (delivery/lanes.py): it timed out lately.
+    slow_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError
 
 from delivery.destination_filters import apply_filters, compile_filters
 from delivery.handlers import has_batch_handler
+from delivery.lanes import is_slow
 from delivery.ledger import deliveries_open, lease_until
 from delivery.ledger_writes import commit_unflushed
 from delivery.models import DeliveryStatus, Destination, EventDelivery, OutboxEntry, Source
@@ -74,7 +75,8 @@ def _route(
     names = destination_names(destination)
     filters = compile_filters(list(destination.filters.all()))
     batching = batch_size_of(destination) is not None
-    paused = destination.is_paused
+    # A slow destination's rows wait, due at once, for the slow lane (delivery/lanes.py).
+    paused = destination.is_paused or is_slow(destination, now)
     if paused:
         due = now
     elif batching:
@@ -84,7 +86,7 @@ def _route(
     rows = []
     # Rows handed to this task are claimed as they are created: their first attempt is
     # counted in this transaction, before any user code runs. A paused destination's rows
-    # are left unclaimed, due, and wait for it to resume.
+    # are left unclaimed, due, and wait for it to resume (a slow one's, for the slow lane).
     waiting = batching or paused
     attempts, window_started_at = (0, None) if waiting else (1, now)
     lease_token = "" if waiting else token

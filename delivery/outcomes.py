@@ -13,6 +13,9 @@ FINAL_STATUSES = {
     "bad_request": "bad_request",
 }
 RETRYABLE = {"retry", "timeout"}
+# Not attempted after all (its batch stopped at a time limit): the attempt counted when the
+# row was claimed is given back and the row is due again at once (delivery/lanes.py).
+DEFERRED = "deferred"
 
 
 @dataclass
@@ -27,7 +30,14 @@ class Outcome:
     requests: list[Any] = field(default_factory=list)
     # Seconds the receiver asked to wait before the next attempt (its Retry-After).
     retry_after: float | None = None
+    # A time limit stopped it: the webhook's request timed out, or its function run was
+    # stopped by the runtime's limit (the event itself or others of its run).
+    timed_out: bool = False
 
 
 def error_outcome(status: str, error_type: str, message: str, **extra: Any) -> Outcome:
     return Outcome(status, {"type": error_type, "message": message[:2000]}, **extra)
+
+
+def deferred_outcome(reason: str) -> Outcome:
+    return error_outcome(DEFERRED, "Deferred", f"not attempted: {reason}")

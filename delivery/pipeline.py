@@ -5,6 +5,7 @@ from functools import partial
 from typing import Any
 
 from delivery.handlers import run_instance
+from delivery.lanes import in_slow_lane, kill_budget
 from delivery.models import Destination, DestinationKind
 from delivery.outcomes import Outcome
 from delivery.services import webhook_headers
@@ -31,10 +32,14 @@ def _send(
             headers=webhook_headers(destination),
             events=events,
             settled=settled,
+            stop_on_timeout=not in_slow_lane(),
         )
     assert destination.function_instance is not None
     outcomes = run_instance(
-        instance=destination.function_instance, kind="destination", events=events
+        instance=destination.function_instance,
+        kind="destination",
+        events=events,
+        kill_budget=kill_budget(),
     )
     for outcome in outcomes:
         if outcome.status == "success":
@@ -56,7 +61,7 @@ def deliver_events(
     insert = insert_instance_of(destination)
     if insert is not None:
         for index, outcome in enumerate(
-            run_instance(instance=insert, kind="insert", events=events)
+            run_instance(instance=insert, kind="insert", events=events, kill_budget=kill_budget())
         ):
             if outcome.status == "success" and isinstance(outcome.output, dict):
                 current[index] = outcome.output

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery.attempts import lease_rows
+from delivery.lanes import SLOW, slow_destination_ids, slow_lane_turns
 from delivery.models import (
     DESTINATION_PAUSED,
     DeliveryStatus,
@@ -24,10 +25,10 @@ SWEEP_LIMIT = 20_000
 OUTBOX_KEEP = timedelta(hours=1)
 
 
-def _publish_leased(destination_id: str, token: str) -> None:
+def _publish_leased(destination_id: str, token: str, lane: str = "") -> None:
     from delivery.tasks import attempt_deliveries
 
-    attempt_deliveries.delay(destination_id, token)
+    attempt_deliveries.delay(destination_id, token, *([lane] if lane else []))
 
 
 def _chunk_size(destination_id: str, sizes: dict[str, int]) -> int:
@@ -35,12 +36,14 @@ def _chunk_size(destination_id: str, sizes: dict[str, int]) -> int:
 
 
 def due_deliveries_dispatch() -> int:
-    """Lease every due row, chunked per destination, and publish one task per chunk."""
+    """Lease every due row, chunked per destination, and publish one task per chunk; a slow
+    destination's rows only when the slow lane has a free turn (delivery/lanes.py)."""
     from delivery.attempts import batch_size_of
     from delivery.outbox import destinations_loaded
 
     now = timezone.now()
     with transaction.atomic():
+        slow = slow_destination_ids(now)
         due = list(
             EventDelivery.objects.select_for_update(skip_locked=True)
             .filter(
@@ -48,6 +51,7 @@ def due_deliveries_dispatch() -> int:
                 next_attempt_at__lte=now,
             )
             .exclude(destination_id__in=Destination.objects.filter(DESTINATION_PAUSED).values("pk"))
+            .exclude(destination_id__in=slow)
             .order_by("next_attempt_at")
             .values_list("pk", "destination_id")[:SWEEP_LIMIT]
         )
@@ -64,7 +68,12 @@ def due_deliveries_dispatch() -> int:
             for start in range(0, len(ids), step):
                 token = lease_rows(ids[start : start + step])
                 transaction.on_commit(partial(_publish_leased, destination_id, token), robust=True)
-    return len(due)
+        turns = slow_lane_turns(now, slow)
+        for destination_id, ids in turns:
+            token = lease_rows(ids)
+            publish = partial(_publish_leased, destination_id, token, SLOW)
+            transaction.on_commit(publish, robust=True)
+    return len(due) + sum(len(ids) for _, ids in turns)
 
 
 def lost_entries_redispatch() -> int:

@@ -20,9 +20,10 @@ def process_outbox_entry(entry_id: str) -> int:
 
 
 @shared_task(name="delivery.attempt_deliveries", acks_late=True, ignore_result=True)
-def attempt_deliveries(destination_id: str, token: str) -> int:
-    """Attempt a batch of one destination's deliveries, leased with `token`."""
-    return leased_deliver(destination_id=destination_id, token=token)
+def attempt_deliveries(destination_id: str, token: str, lane: str = "") -> int:
+    """Attempt a batch of one destination's deliveries, leased with `token`, in `lane`
+    ("" the ordinary one, "slow": delivery/lanes.py)."""
+    return leased_deliver(destination_id=destination_id, token=token, lane=lane)
 
 
 @shared_task(name="delivery.sweep", acks_late=True, ignore_result=True, expires=30)

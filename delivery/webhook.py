@@ -29,7 +29,7 @@ import pycurl  # type: ignore[import-untyped, unused-ignore]
 from django.conf import settings
 
 from delivery.backoff import retry_after_seconds
-from delivery.outcomes import Outcome, error_outcome
+from delivery.outcomes import Outcome, deferred_outcome, error_outcome
 from delivery.url_masking import masked_url
 from functions.runtime.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
@@ -74,7 +74,11 @@ class _Sender:
         self.handles = [_handle() for _ in range(settings.DELIVERY_WEBHOOK_CONCURRENCY)]
 
     def send(
-        self, jobs: list[tuple[str, list[str], bytes]], pin: list[str], settled: Settled | None
+        self,
+        jobs: list[tuple[str, list[str], bytes]],
+        pin: list[str],
+        settled: Settled | None,
+        stop_on_timeout: bool = False,
     ) -> list[Outcome]:
         outcomes: list[Outcome] = [Outcome("bad_request")] * len(jobs)
         waiting, idle, running = deque(enumerate(jobs)), list(self.handles), 0
@@ -89,8 +93,15 @@ class _Sender:
                 queued, done, failed = self.multi.info_read()
                 for handle in done:
                     outcomes[handle.index] = _answered(handle)
-                for handle, _, message in failed:
+                for handle, errno, message in failed:
                     outcomes[handle.index] = _network_error(handle, message)
+                    if errno == pycurl.E_OPERATION_TIMEDOUT:
+                        outcomes[handle.index].timed_out = True
+                        while stop_on_timeout and waiting:
+                            # The receiver hangs: the batch stops at one time limit and
+                            # hands its unsent events back (delivery/lanes.py).
+                            index, _ = waiting.popleft()
+                            outcomes[index] = deferred_outcome("an earlier request timed out")
                 for handle in [*done, *(f[0] for f in failed)]:
                     self.multi.remove_handle(handle)
                     idle.append(handle)
@@ -189,9 +200,11 @@ def webhook_send(
     headers: dict[str, str],
     events: list[dict[str, Any]],
     settled: Settled | None = None,
+    stop_on_timeout: bool = False,
 ) -> list[Outcome]:
     """One outcome per event, in order; at most DELIVERY_WEBHOOK_CONCURRENCY at a time.
-    `settled(index, outcome)` is called as each answer arrives."""
+    `settled(index, outcome)` is called as each answer arrives. `stop_on_timeout`: once a
+    request timed out, the events not yet sent are answered `deferred`, unsent."""
     try:
         pin = _pinned(url)
     except BlockedAddress as error:
@@ -213,7 +226,8 @@ def webhook_send(
             jobs.append((url, [*fixed, f"Idempotency-Key: {key}"], _body(event)))
             positions.append(position)
     told = None if settled is None else partial(_told, settled, positions)
-    sent = iter(_current_sender().send(jobs, pin, told) if jobs else [])
+    sender = _current_sender()
+    sent = iter(sender.send(jobs, pin, told, stop_on_timeout) if jobs else [])
     return [outcome or next(sent) for outcome in outcomes]
 
 

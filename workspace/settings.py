@@ -209,6 +209,15 @@ DELIVERY_BATCH_MAX_BYTES = 6 * 1024 * 1024
 DELIVERY_CHUNK_SIZE = env_int("DELIVERY_CHUNK_SIZE", 500)
 DELIVERY_WEBHOOK_TIMEOUT_SECONDS = float(env_str("DELIVERY_WEBHOOK_TIMEOUT_SECONDS", "10"))
 DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 8)
+# The slow lane (delivery/lanes.py): a destination whose webhook or function timed out runs
+# only there for this long after its last timeout, one small chunk at a time, in at most
+# DELIVERY_SLOW_LANES tasks at once across all workers; a time limit spent in the ordinary
+# lane hands the rest of the batch back (each function run may be stopped by a limit at
+# most DELIVERY_SLOW_LANE_KILLS times in the slow lane, once in the ordinary one).
+DELIVERY_SLOW_SECONDS = env_int("DELIVERY_SLOW_SECONDS", 300)
+DELIVERY_SLOW_LANES = env_int("DELIVERY_SLOW_LANES", 1)
+DELIVERY_SLOW_CHUNK_SIZE = env_int("DELIVERY_SLOW_CHUNK_SIZE", 8)
+DELIVERY_SLOW_LANE_KILLS = env_int("DELIVERY_SLOW_LANE_KILLS", 10)
 # A webhook batch records the outcomes that arrived at most this often while it is sent,
 # so a crash re-sends little more than the requests on the wire.
 DELIVERY_RECORD_EVERY_SECONDS = float(env_str("DELIVERY_RECORD_EVERY_SECONDS", "0.2"))

@@ -28,12 +28,15 @@ def run_function(
     sensitive_values: Iterable[str] = (),
     isolated: bool = False,
     max_output_bytes: int | None = None,
+    kill_budget: int | None = None,
 ) -> RunResult:
     """Run `code`'s handlers on `events`.
 
     isolated=True runs in a subprocess pool (for the web process, where V8 must never
     run); otherwise in this process, on the runtime's own thread. max_output_bytes caps
     each returned event (and cuts overlong log lines and trace fields) for display.
+    kill_budget bounds how many times a limit may stop the run (its re-runs included):
+    events left unrun are answered `retry` with a "not run" RetryError.
     """
     from functions.runtime.executor import RunRequest
 
@@ -49,6 +52,7 @@ def run_function(
         timeout_ms=timeout_ms,
         sensitive_values=tuple(v for v in sensitive_values if isinstance(v, str)),
         max_output_bytes=max_output_bytes,
+        kill_budget=kill_budget,
     )
     if not request.events:
         return RunResult(results=[])

@@ -38,6 +38,8 @@ class RunRequest:
     timeout_ms: int | None
     sensitive_values: tuple[str, ...]
     max_output_bytes: int | None = None
+    # Kills the re-runs after a limit may spend (RERUN_KILL_BUDGET when None).
+    kill_budget: int | None = None
 
 
 def _kill_error(killed: SandboxKilled, config: RuntimeConfig, timeout_ms: int) -> dict[str, str]:
@@ -52,7 +54,8 @@ async def execute(request: RunRequest) -> RunResult:
     started = time.perf_counter()
     config = load_config()
     try:
-        result = await _run(request, config)
+        kills = RERUN_KILL_BUDGET if request.kill_budget is None else request.kill_budget
+        result = await _run(request, config, _Budget(kills))
     except Exception as exc:  # a run must end in statuses, never in a crashed task
         logger.exception("function run failed inside the runtime")
         result = RunResult.failed(len(request.events), "bad_request", internal_error(exc))
