@@ -166,7 +166,7 @@ class Receiver:
     """A webhook receiver: `/ok` answers 200, `/status/<code>` that code, `/slow` 200 after
     50 ms, `/redirect` a 307 to `/ok`; every request is kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         # Called first with (handler, body); answering True ends the request unanswered.
@@ -203,7 +203,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
