@@ -48,3 +48,55 @@ def test_sweeper_a_disabled_destination_function_instance_pauses_its_destination
     assert Destination(enabled=True, function_instance=FunctionInstance(enabled=False)).is_paused
     assert not Destination(enabled=True, function_instance=FunctionInstance()).is_paused
     assert Destination(enabled=False).is_paused
+
+
+def _slow(hook) -> None:
+    from datetime import timedelta
+
+    from delivery.models import Destination
+
+    Destination.objects.filter(pk=hook.pk).update(slow_until=timezone.now() + timedelta(seconds=60))
+
+
+def test_sweeper_gives_slow_destinations_one_lane_of_small_chunks(workspace, settings):
+    """delivery/lanes.py: a slow destination's rows leave the ordinary dispatch; the slow
+    lane leases one small chunk of one destination at a time, and none while it is busy."""
+    from datetime import timedelta
+
+    settings.DELIVERY_SLOW_LANES, settings.DELIVERY_SLOW_CHUNK_SIZE = 1, 8
+    source = source_factory(workspace)
+    ordinary = webhook_factory(source, "http://127.0.0.1:9/ordinary")
+    first, second = (webhook_factory(source, f"http://127.0.0.1:9/slow{i}") for i in (1, 2))
+    for hook in (first, second):
+        _slow(hook)
+    for i in range(20):
+        for hook in (first, second, ordinary):
+            _due(hook, f"{hook.pk}-{i}")
+    assert due_deliveries_dispatch() == 20 + 8
+    leased = EventDelivery.objects.exclude(lease_token="")
+    assert leased.filter(destination=ordinary).count() == 20
+    assert leased.filter(destination=first).count() == 8
+    assert not leased.filter(destination=second).exists()
+    # The lane is busy while the chunk's lease is alive.
+    assert due_deliveries_dispatch() == 0
+    # Its task recorded the chunk (retried later): the next turn is the destination whose
+    # oldest event is due first, the second one.
+    leased.filter(destination=first).update(
+        lease_token="", next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
+    assert due_deliveries_dispatch() == 8
+    assert not leased.filter(destination=first).exists()
+    assert leased.filter(destination=second).count() == 8
+
+
+def test_a_deferred_outcome_gives_its_attempt_back_and_is_due_at_once(workspace):
+    from delivery.ledger import _apply
+    from delivery.outcomes import deferred_outcome
+
+    hook = webhook_factory(source_factory(workspace), "http://127.0.0.1:9/x")
+    row = _due(hook, "d")
+    row.attempts, row.lease_token = 3, "t"
+    now = timezone.now()
+    _apply(row, deferred_outcome("an earlier request timed out"), hook, now)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("retrying", 2, now)
+    assert (row.error_type, row.lease_token) == ("Deferred", "")
