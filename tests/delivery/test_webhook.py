@@ -164,3 +164,38 @@ def test_webhook_retry_after_of_a_500_is_ignored(settings, receiver):
 
     receiver.on_request = answer
     assert {o.retry_after for o in _send(f"{receiver.url}/ok")} == {None}
+
+
+def test_webhook_batch_stops_at_its_first_timeout_when_asked(settings, receiver, monkeypatch):
+    """The ordinary lane's bound (delivery/lanes.py): one time limit, then the events not
+    yet sent are answered `deferred`, unsent."""
+    import threading
+    import time
+
+    from delivery import webhook
+
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+    settings.DELIVERY_WEBHOOK_TIMEOUT_SECONDS, settings.DELIVERY_WEBHOOK_CONCURRENCY = 0.5, 2
+    monkeypatch.setattr(webhook, "_sender", None)  # made again with these settings
+    released = threading.Event()
+    hung: list[str] = []
+
+    def hang(handler, body: bytes) -> bool:
+        hung.append(handler.path)
+        released.wait(5)
+        return True
+
+    receiver.on_request = hang
+    events = [{"type": "track", "messageId": f"m{i}"} for i in range(20)]
+    started = time.monotonic()
+    try:
+        outcomes = webhook_send(
+            url=f"{receiver.url}/ok", headers={}, events=events, stop_on_timeout=True
+        )
+    finally:
+        released.set()
+    assert time.monotonic() - started < 2
+    assert [o.status for o in outcomes] == ["retry"] * 2 + ["deferred"] * 18
+    assert [o.timed_out for o in outcomes[:2]] == [True, True]
+    assert {o.error["type"] for o in outcomes[2:]} == {"Deferred"}
+    assert len(hung) == 2

@@ -126,3 +126,19 @@ def test_limits_a_chunk_spinning_on_every_event_spends_a_bounded_number_of_kills
     assert "success" not in statuses
     assert set(statuses) == {"timeout", "retry"}
     assert {r.error["type"] for r in result.results if r.status == "retry"} == {"RetryError"}
+
+
+def test_limits_a_kill_budget_of_one_stops_the_run_at_its_first_kill(monkeypatch) -> None:
+    """The delivery's ordinary lane (delivery/lanes.py): one time limit per run, what did
+    not settle before it is handed back unrun."""
+    kills = _counting_kills(monkeypatch)
+    events = [{"type": "track", "n": i} for i in range(8)]
+    events[5] = {"type": "track", "bad": True}
+    result = run(LOOP, events, batch=True, timeout_ms=100, kill_budget=1)
+    assert len(kills) == 1
+    statuses = [r.status for r in result.results]
+    assert "timeout" not in statuses
+    assert statuses.count("retry") >= 1
+    assert {r.error["message"][:8] for r in result.results if r.status == "retry"} == {"not run:"}
+    alone = run(LOOP, events[5:6], timeout_ms=100, kill_budget=1).results[0]
+    assert alone.status == "timeout"
