@@ -38,6 +38,10 @@ class Hop:
     url: httpx.URL
     headers: list[tuple[str, str]]
     body: bytes | None
+    # The request target and Host header as Node's http module sends them for node-fetch
+    # (computed by the JS side from node-fetch's own URL parsing); None after a redirect.
+    target: bytes | None = None
+    host: str | None = None
 
 
 @functools.cache
@@ -145,8 +149,11 @@ async def _send_pinned(
     port = hop.url.port or (443 if hop.url.scheme == "https" else 80)
     address = await session.address(host, port)
     headers = [(k, v) for k, v in hop.headers if k.lower() != "host"]
-    headers.append(("host", hop.url.netloc.decode("ascii").rpartition("@")[2]))
-    extensions = {"sni_hostname": host} if hop.url.scheme == "https" else {}
+    headers.append(("host", hop.host or hop.url.netloc.decode("ascii").rpartition("@")[2]))
+    extensions: dict[str, Any] = {"sni_hostname": host} if hop.url.scheme == "https" else {}
+    if hop.target is not None:
+        # Sent byte for byte: httpx would re-quote some characters of its own URL's path.
+        extensions["target"] = hop.target
     pinned = hop.url.copy_with(host=address, username=None, password=None)
     key = (hop.url.scheme, host, port, address)
     client = session.checkout(key)
@@ -252,7 +259,22 @@ def _initial_hop(spec: dict[str, Any]) -> Hop:
         raise FetchFailure(f"Only http(s) URLs are supported, not {url.scheme}:", "system")
     if not url.host:
         raise FetchFailure("Only absolute URLs are supported", "system")
-    return Hop(str(spec.get("method") or "GET").upper(), url, headers, body)
+    target = _request_target(spec.get("target"))
+    host = spec.get("host")
+    host = host if isinstance(host, str) and host and _printable_ascii(host) else None
+    return Hop(str(spec.get("method") or "GET").upper(), url, headers, body, target, host)
+
+
+def _printable_ascii(text: str) -> bool:
+    return all("\x21" <= c <= "\x7e" for c in text)
+
+
+def _request_target(raw: Any) -> bytes | None:
+    """The origin-form target the JS side computed: "/" and printable ASCII only (Node's
+    http module refuses anything else), or None to let httpx derive it from the URL."""
+    if not isinstance(raw, str) or not raw.startswith("/") or not _printable_ascii(raw):
+        return None
+    return raw.encode("ascii")
 
 
 async def _follow(session: FetchSession, spec: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,22 @@ const nodeHttp = {
   },
 };
 
+// The fetch path of the prelude: node-fetch's `url` and `whatwg-url` are Node's as node-fetch
+// 2.7 uses them on Node.js 20 (src/node/node-url.js: the legacy parser and whatwg-url's
+// state machine), not whatwg-url 5, node-fetch's fallback for Node.js < 10. tr46's tables
+// load only for a non-ASCII or punycode host; the legacy multi-byte encodings, which a
+// URL parsed as UTF-8 never reaches, stay out.
+const preludeUrl = {
+  name: "prelude-url",
+  setup(b) {
+    const from = (args, dir) => args.importer.includes(`/node_modules/${dir}/`);
+    const local = (file) => ({ path: new URL(file, import.meta.url).pathname });
+    b.onResolve({ filter: /^(url|whatwg-url)$/ }, (args) => (from(args, "node-fetch") ? local("./src/node/node-url.js") : undefined));
+    b.onResolve({ filter: /^tr46$/ }, (args) => (from(args, "whatwg-url") ? local("./src/node/tr46-lazy.cjs") : undefined));
+    b.onResolve({ filter: /^@exodus\/bytes\/encoding\.js$/ }, (args) => (from(args, "whatwg-url") ? local("./src/node/empty.js") : undefined));
+  },
+};
+
 const common = {
   bundle: true,
   platform: "browser",
@@ -88,6 +104,7 @@ for (const [name, code] of Object.entries(LAZY)) {
 await build({
   ...common,
   entryPoints: ["src/prelude.js"],
+  plugins: [nodeHttp, preludeUrl],
   outfile: "dist/prelude.js",
   format: "iife",
   write: true,

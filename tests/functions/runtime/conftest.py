@@ -89,6 +89,9 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
                     {
                         "method": self.command,
                         "path": url.path,
+                        # The request target exactly as on the request line (self.path
+                        # has "//" collapsed).
+                        "target": self.requestline.split(" ")[1],
                         "body": body,
                         "headers": {k.lower(): v for k, v in self.headers.items()},
                     }

@@ -53,6 +53,16 @@ def target(monkeypatch: pytest.MonkeyPatch):
         "http://[fec0::1]:{port}/",
         "http://[::ffff:7f00:1]:{port}/",
         "http://192.88.99.1/",
+        # Spellings the URL parser (node-fetch 2.7's `new URL`) turns into a private address.
+        "http://0177.0.0.1:{port}/",
+        "http://0x7f.1:{port}/",
+        "http://%31%32%37.0.0.1:{port}/",
+        "http://\u2460\u2461\u2466.0.0.1:{port}/",
+        "http://127\u30020\u30020\u30021:{port}/",
+        "http://\uff11\uff12\uff17.0.0.1:{port}/",
+        "http:\\\\127.0.0.1:{port}\\x",
+        "http:127.0.0.1:{port}/",
+        " http://user:pw@127.0.0.1:{port}/#frag ",
     ],
 )
 def test_ssrf_private_addresses_are_refused(target: Server, url: str) -> None:

@@ -1,0 +1,58 @@
+// Node's `url` module as node-fetch 2.7 sees it on Node.js 20, for the fetch path of the
+// prelude: the legacy url.parse/format/resolve (the `url` package, the port of Node's own
+// code) and a WHATWG `URL` (whatwg-url's parser, the spec's state machine). node-fetch 2.7
+// normalises every request URL with both: `new URL(input).toString()` for an absolute URL,
+// then url.parse, whose auto-escaping and `path` are what Node's http module sends.
+import legacy from "url";
+import { basicURLParse, serializeURL, serializeHost } from "whatwg-url/lib/url-state-machine.js";
+
+const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+// WebIDL's USVString conversion, as Node's URL applies it to its input.
+function usv(value) {
+  return String(value).replace(lone, "\uFFFD");
+}
+
+function invalid(input) {
+  const error = new TypeError("Invalid URL");
+  error.code = "ERR_INVALID_URL";
+  error.input = input;
+  return error;
+}
+
+// What node-fetch reads of a URL object: href, protocol, hostname.
+export class URL {
+  constructor(input, base) {
+    const text = usv(input);
+    let baseRecord;
+    if (base !== undefined) {
+      baseRecord = basicURLParse(usv(base));
+      if (baseRecord === null) throw invalid(String(base));
+    }
+    const record = basicURLParse(text, { baseURL: baseRecord });
+    if (record === null) throw invalid(text);
+    this.href = serializeURL(record);
+    this.protocol = `${record.scheme}:`;
+    this.hostname = record.host === null ? "" : serializeHost(record.host);
+  }
+
+  toString() {
+    return this.href;
+  }
+}
+
+// The `url` package splits off the query at the first "?" only when a "#" follows it
+// (`queryIndex < url.indexOf('#')`), so without a fragment it turns the backslashes of
+// the query into "/" too. Node's url.parse stops at the first "?" or "#" and escapes the
+// backslashes after it as %5C: escaped here first, the package then leaves them alone.
+function parse(url, parseQueryString, slashesDenoteHost) {
+  if (typeof url === "string") {
+    const end = url.search(/[?#]/);
+    if (end !== -1) url = url.slice(0, end) + url.slice(end).replace(/\\/g, "%5C");
+  }
+  return legacy.parse(url, parseQueryString, slashesDenoteHost);
+}
+
+export const { format, resolve } = legacy;
+export { parse };
+export default { parse, format, resolve, URL, Url: legacy.Url };
