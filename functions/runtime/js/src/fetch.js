@@ -109,13 +109,16 @@ export function fetch(url, opts) {
   });
 }
 
-// node-fetch's wording for the failures Python reports.
+// node-fetch's wording for the failures Python reports; after a redirect node-fetch
+// names the URL it was redirected to.
 function failure(entry, error) {
-  const { request, parsed } = entry;
+  const { request } = entry;
+  const url = error.url ? normalisedUrl(error.url) : request.url;
+  const parsed = error.url ? parseUrl(url) : entry.parsed;
   const type = error.type || "system";
-  if (type === "request-timeout") return new FetchError(`network timeout at: ${request.url}`, type);
+  if (type === "request-timeout") return new FetchError(`network timeout at: ${url}`, type);
   if (type === "no-redirect") {
-    return new FetchError(`uri requested responds with a redirect, redirect mode is set to error: ${request.url}`, type);
+    return new FetchError(`uri requested responds with a redirect, redirect mode is set to error: ${url}`, type);
   }
   if (type !== "system") return new FetchError(error.message, type);
   let reason = error.message;
@@ -124,7 +127,7 @@ function failure(entry, error) {
   else if (error.code === "ECONNREFUSED" && /refused|connection attempts failed/i.test(reason)) {
     reason = `connect ECONNREFUSED ${parsed.hostname}:${port}`;
   }
-  return new FetchError(`request to ${request.url} failed, reason: ${reason}`, "system", error);
+  return new FetchError(`request to ${url} failed, reason: ${reason}`, "system", error);
 }
 
 function responseHeaders(result, request) {

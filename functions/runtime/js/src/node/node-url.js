@@ -5,6 +5,7 @@
 // then url.parse, whose auto-escaping and `path` are what Node's http module sends.
 import legacy from "url";
 import { basicURLParse, serializeURL, serializeHost } from "whatwg-url/lib/url-state-machine.js";
+import tr46 from "./tr46-lazy.cjs";
 
 const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -20,6 +21,18 @@ function invalid(input) {
   return error;
 }
 
+// whatwg-url 17 follows the URL Standard of 2025: an all-ASCII host is only lower-cased.
+// Node.js 20's URL (Ada) still runs ToASCII on it, which refuses an "xn--" label that is
+// not valid Punycode ("http://xn--/"): the one way the two differ for an ASCII host.
+const punycodeLabel = /(^|\.)xn--/;
+const special = new Set(["http", "https", "ws", "wss", "ftp", "file"]);
+function punycodeValid({ scheme, host }) {
+  if (!special.has(scheme) || typeof host !== "string" || !punycodeLabel.test(host)) return true;
+  const options = { checkBidi: true, checkJoiners: true, transitionalProcessing: false };
+  const ascii = tr46.toASCII(host, options);
+  return ascii !== null && ascii !== "";
+}
+
 // What node-fetch reads of a URL object: href, protocol, hostname.
 export class URL {
   constructor(input, base) {
@@ -30,7 +43,7 @@ export class URL {
       if (baseRecord === null) throw invalid(String(base));
     }
     const record = basicURLParse(text, { baseURL: baseRecord });
-    if (record === null) throw invalid(text);
+    if (record === null || !punycodeValid(record)) throw invalid(text);
     this.href = serializeURL(record);
     this.protocol = `${record.scheme}:`;
     this.hostname = record.host === null ? "" : serializeHost(record.host);
