@@ -4,6 +4,7 @@
 // them: they are ~1.4 MB, and loading them everywhere tripled a cold start.
 import { build } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
 
 // node-fetch, form-data and xml are Node packages: their imports of Node's modules go to
@@ -34,6 +35,20 @@ const preludeUrl = {
     const local = (file) => ({ path: new URL(file, import.meta.url).pathname });
     b.onResolve({ filter: /^(url|whatwg-url)$/ }, (args) => (from(args, "node-fetch") ? local("./src/node/node-url.js") : undefined));
     b.onResolve({ filter: /^tr46$/ }, (args) => (from(args, "whatwg-url") ? local("./src/node/tr46-lazy.cjs") : undefined));
+    // tr46's tables are ~240 KB of source in a prelude every new context parses. Its
+    // mapping table as one string given to JSON.parse (V8 scans a string far faster than
+    // it parses an array literal of 9,000 entries), its Unicode classes as `new RegExp` of
+    // strings (a regular expression literal's syntax is checked while parsing): both are
+    // built only when tr46 first runs.
+    b.onLoad({ filter: /[\\/]tr46[\\/]lib[\\/]mappingTable\.json$/ }, async (args) => ({
+      contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(await readFile(args.path, "utf8"))))});`,
+      loader: "js",
+    }));
+    b.onLoad({ filter: /[\\/]tr46[\\/]lib[\\/]regexes\.js$/ }, async (args) => {
+      const regexes = (await import(args.path)).default;
+      const entries = Object.entries(regexes).map(([name, re]) => `${name}: new RegExp(${JSON.stringify(re.source)}, ${JSON.stringify(re.flags)})`);
+      return { contents: `module.exports = { ${entries.join(", ")} };`, loader: "js" };
+    });
     b.onResolve({ filter: /^@exodus\/bytes\/encoding\.js$/ }, (args) => (from(args, "whatwg-url") ? local("./src/node/empty.js") : undefined));
   },
 };
