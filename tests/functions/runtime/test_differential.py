@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -418,6 +419,70 @@ URL_CASES = [
         ],
     ),
 ]
+
+
+def _fuzz_urls(count: int) -> list[str]:
+    """Seeded random URLs: half in the plain shape the prelude passes through without
+    parsing (and its edges: dot segments, default ports, numeric last labels), half one
+    odd character or piece away from it."""
+    rng = random.Random(12)
+    plain_hosts = [
+        "example.com",
+        "a-b.example.co",
+        "x1.io",
+        "-a.b-",
+        "api.example.com",
+        "b.123",
+        "a.0x1f",
+        "xn--bcher-kva.de",
+        "localhost",
+    ]
+    hosts = [*plain_hosts, "EXAMPLE.com", "1.2.3.4", "api.example.com.", "b\u00fccher.de"]
+    plain = ["a", "b9", "-", "_", ".", "..", "...", ".a", "a.", "~", "!$&()*+,;=", ":@"]
+    odd = [
+        "%2e",
+        "%41",
+        "%",
+        "'",
+        "|",
+        "^",
+        "{}",
+        " ",
+        "\\",
+        "\u00e9",
+        "[x]",
+        "`",
+        '"',
+        "<>",
+        "%zz",
+        "?",
+    ]
+    urls = []
+    for n in range(count):
+        calm = n % 2 == 0
+        pieces = plain if calm else plain + odd
+        scheme = rng.choice(["http", "https"] if calm else ["http", "https", "HTTP", "hTTps"])
+        port = rng.choice(["", "", ":8080", ":80", ":443", ":65535", ":65536", ":08", ":0"])
+        path = "".join(
+            "/" + "".join(rng.choices(pieces, k=rng.randint(0, 3)))
+            for _ in range(rng.randint(0, 4))
+        )
+        values = pieces + (["%", "%20", "?", "%zz", "%2e"] if calm else [])
+        query = (
+            ""
+            if rng.random() < 0.4
+            else "?"
+            + "&".join(
+                f"{rng.choice(values)}={rng.choice(values)}" for _ in range(rng.randint(1, 3))
+            )
+        )
+        fragment = "#" + rng.choice(pieces) if not calm and rng.random() < 0.2 else ""
+        host = rng.choice(plain_hosts if calm else hosts)
+        urls.append(f"{scheme}://{host}{port}{path}{query}{fragment}")
+    return urls
+
+
+URL_CASES.append(Case("request_url_fuzz", REQUEST_URL, _urls(*_fuzz_urls(300))))
 
 for _case in URL_CASES:
     for _event in _case.events:
