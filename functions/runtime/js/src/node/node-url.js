@@ -4,7 +4,7 @@
 // normalises every request URL with both: `new URL(input).toString()` for an absolute URL,
 // then url.parse, whose auto-escaping and `path` are what Node's http module sends.
 import legacy from "url";
-import { basicURLParse, serializeURL, serializeHost } from "whatwg-url/lib/url-state-machine.js";
+import urlParser from "./url-parser.cjs";
 import tr46 from "./tr46-lazy.cjs";
 
 const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -63,6 +63,7 @@ export class URL {
       this.hostname = plain.host;
       return;
     }
+    const { basicURLParse, serializeURL, serializeHost } = urlParser();
     let baseRecord;
     if (base !== undefined) {
       baseRecord = basicURLParse(usv(base));
