@@ -145,7 +145,9 @@ async def _send_pinned(
     """The response (streamed) and a callback that frees its connection once closed."""
     if hop.url.scheme not in ("http", "https"):
         raise FetchFailure(f"Only http(s) URLs are supported, not {hop.url.scheme}:", "system")
-    host = hop.url.host
+    # The ASCII host as sent (punycode for an IDN host): httpx's `host` is its Unicode
+    # form, which the resolver would re-encode under IDNA 2003 (`faß.de` as `fass.de`).
+    host = hop.url.raw_host.decode("ascii")
     port = hop.url.port or (443 if hop.url.scheme == "https" else 80)
     address = await session.address(host, port)
     headers = [(k, v) for k, v in hop.headers if k.lower() != "host"]

@@ -180,3 +180,27 @@ def test_ssrf_literal_spellings_are_parsed_without_the_resolver(
     assert asyncio.run(addresses.resolve(host, 80, allow_private=True)) == expected
     with pytest.raises(addresses.BlockedAddress):
         asyncio.run(addresses.resolve(host, 80, allow_private=False))
+
+
+def test_ssrf_idn_host_is_resolved_and_sent_as_its_punycode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checked name is the one node-fetch sends (UTS #46 nontransitional: `faß` is
+    `xn--fa-hia`), never Python's IDNA 2003 re-encoding of it (`fass`)."""
+    srv = Server()
+    srv.start()
+    asked: list[str] = []
+
+    async def resolve(host: str, port: int, *, allow_private: bool) -> str:
+        asked.append(host)
+        return "127.0.0.1"
+
+    monkeypatch.setattr("functions.runtime.fetch.resolve", resolve)
+    try:
+        url = f"http://Faß.TEST:{srv.port}/echo"
+        output = run(PROBE, {"type": "track"}, settings={"url": url}).results[0].output
+    finally:
+        srv.stop()
+    assert output == {"status": 200}
+    assert asked == ["xn--fa-hia.test"]
+    assert srv.hits[0]["headers"]["host"] == f"xn--fa-hia.test:{srv.port}"
