@@ -121,6 +121,13 @@ def _literal(host: str) -> IPAddress | None:
     return None
 
 
+def canonical_ipv4(host: str) -> str | None:
+    """The dotted form of an IPv4 address spelled the legacy way (`0x7f.1`, `2130706433`),
+    as a URL parser (WHATWG's, node-fetch's) writes the host; None for anything else."""
+    literal = _literal(normalise_host(host)) if _LEGACY_IPV4.match(normalise_host(host)) else None
+    return str(literal) if isinstance(literal, ipaddress.IPv4Address) else None
+
+
 async def _addresses(host: str, port: int) -> list[IPAddress]:
     literal = _literal(host)
     if literal is not None:

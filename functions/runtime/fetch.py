@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from functions.runtime.addresses import BlockedAddress, NameNotResolved, resolve
+from functions.runtime.addresses import BlockedAddress, NameNotResolved, canonical_ipv4, resolve
 from functions.runtime.config import RuntimeConfig
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
@@ -38,6 +38,10 @@ class Hop:
     url: httpx.URL
     headers: list[tuple[str, str]]
     body: bytes | None
+    # The request target and Host header as Node's http module sends them for node-fetch
+    # (computed by the JS side from node-fetch's own URL parsing); None after a redirect.
+    target: bytes | None = None
+    host: str | None = None
 
 
 @functools.cache
@@ -141,12 +145,17 @@ async def _send_pinned(
     """The response (streamed) and a callback that frees its connection once closed."""
     if hop.url.scheme not in ("http", "https"):
         raise FetchFailure(f"Only http(s) URLs are supported, not {hop.url.scheme}:", "system")
-    host = hop.url.host
+    # The ASCII host as sent (punycode for an IDN host): httpx's `host` is its Unicode
+    # form, which the resolver would re-encode under IDNA 2003 (`faß.de` as `fass.de`).
+    host = hop.url.raw_host.decode("ascii")
     port = hop.url.port or (443 if hop.url.scheme == "https" else 80)
     address = await session.address(host, port)
     headers = [(k, v) for k, v in hop.headers if k.lower() != "host"]
-    headers.append(("host", hop.url.netloc.decode("ascii").rpartition("@")[2]))
-    extensions = {"sni_hostname": host} if hop.url.scheme == "https" else {}
+    headers.append(("host", hop.host or hop.url.netloc.decode("ascii").rpartition("@")[2]))
+    extensions: dict[str, Any] = {"sni_hostname": host} if hop.url.scheme == "https" else {}
+    if hop.target is not None:
+        # Sent byte for byte: httpx would re-quote some characters of its own URL's path.
+        extensions["target"] = hop.target
     pinned = hop.url.copy_with(host=address, username=None, password=None)
     key = (hop.url.scheme, host, port, address)
     client = session.checkout(key)
@@ -222,19 +231,45 @@ async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
     return b"".join(chunks)
 
 
+# What Node's url.parse escapes wherever it appears in a path or query (its
+# autoEscapeChars): node-fetch 2.7 parses a redirect's URL with it too.
+_NODE_AUTO_ESCAPE = {c: f"%{ord(c):02X}" for c in "\t\n\v\f\r \"'<>\\^`{|}"}
+
+
+def _node_target(url: httpx.URL) -> bytes:
+    """The request target of a redirect hop, escaped as Node's url.parse would."""
+    raw = url.raw_path.decode("ascii")
+    return "".join(_NODE_AUTO_ESCAPE.get(c, c) for c in raw).encode("ascii")
+
+
+def _location(response: httpx.Response) -> str:
+    """The Location header as Node's http module reads it: bytes as latin-1 characters."""
+    for name, value in response.headers.raw:
+        if name.lower() == b"location":
+            return value.decode("latin-1")
+    return ""
+
+
 def _next_hop(hop: Hop, response: httpx.Response) -> Hop:
-    target = hop.url.join(response.headers["location"])
+    location = _location(response)
+    # Before the query, a backslash is a slash in an http(s) URL (WHATWG and url.parse).
+    end = min((i for i in (location.find("?"), location.find("#")) if i != -1), default=None)
+    location = location[:end].replace("\\", "/") + (location[end:] if end is not None else "")
+    target = hop.url.join(location)
+    ipv4 = canonical_ipv4(target.host)
+    if ipv4 is not None and ipv4 != target.host:
+        target = target.copy_with(host=ipv4)
     method, body = hop.method, hop.body
-    if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
-        method, body = "GET", None
     headers = hop.headers
+    if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+        # node-fetch 2.x drops only the body and its Content-Length (Content-Type stays).
+        method, body = "GET", None
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
     if (target.scheme, target.host, target.port) != (hop.url.scheme, hop.url.host, hop.url.port):
+        # Stricter than node-fetch 2.7, which keeps credentials for the same host on
+        # another port and for its subdomains.
         headers = [(k, v) for k, v in headers if k.lower() not in CREDENTIAL_HEADERS]
-    if body is None:
-        headers = [
-            (k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")
-        ]
-    return Hop(method, target, headers, body)
+    return Hop(method, target, headers, body, _node_target(target))
 
 
 def _initial_hop(spec: dict[str, Any]) -> Hop:
@@ -252,10 +287,29 @@ def _initial_hop(spec: dict[str, Any]) -> Hop:
         raise FetchFailure(f"Only http(s) URLs are supported, not {url.scheme}:", "system")
     if not url.host:
         raise FetchFailure("Only absolute URLs are supported", "system")
-    return Hop(str(spec.get("method") or "GET").upper(), url, headers, body)
+    target = _request_target(spec.get("target"))
+    host = spec.get("host")
+    host = host if isinstance(host, str) and host and _printable_ascii(host) else None
+    return Hop(str(spec.get("method") or "GET").upper(), url, headers, body, target, host)
 
 
-async def _follow(session: FetchSession, spec: dict[str, Any]) -> dict[str, Any]:
+def _printable_ascii(text: str) -> bool:
+    return all("\x21" <= c <= "\x7e" for c in text)
+
+
+def _request_target(raw: Any) -> bytes | None:
+    """The origin-form target the JS side computed: "/" and printable ASCII only (Node's
+    http module refuses anything else), or None to let httpx derive it from the URL."""
+    if not isinstance(raw, str) or not raw.startswith("/") or not _printable_ascii(raw):
+        return None
+    return raw.encode("ascii")
+
+
+async def _follow(
+    session: FetchSession, spec: dict[str, Any], redirected_to: list[str]
+) -> dict[str, Any]:
+    """Send the request and follow its redirects; `redirected_to` holds the URL of the
+    latest redirect (node-fetch reports a later failure with that URL)."""
     config = session.config
     hop = _initial_hop(spec)
     limit = min(int(spec.get("size") or 0) or config.max_response_bytes, config.max_response_bytes)
@@ -276,6 +330,7 @@ async def _follow(session: FetchSession, spec: dict[str, Any]) -> dict[str, Any]
                     raise FetchFailure(f"maximum redirect reached at: {hop.url}", "max-redirect")
                 hops_left -= 1
                 hop, redirected = _next_hop(hop, response), True
+                redirected_to[:] = [str(hop.url)]
                 reusable = True
                 continue
             body = await _read_capped(response, limit, trace_url(hop.url))
@@ -307,6 +362,9 @@ def _failure(exc: BaseException) -> dict[str, Any]:
         return {"message": str(exc), "type": "system", "code": "ENOTFOUND"}
     if isinstance(exc, httpx.TimeoutException | asyncio.TimeoutError):
         return {"message": "network timeout", "type": "request-timeout", "code": "ETIMEDOUT"}
+    if isinstance(exc, httpx.RemoteProtocolError) and "disconnected" in str(exc):
+        # Node's wording for a connection closed before any response.
+        return {"message": "socket hang up", "type": "system", "code": "ECONNRESET"}
     return {"message": str(exc) or type(exc).__name__, "type": "system", "code": "ECONNREFUSED"}
 
 
@@ -315,14 +373,17 @@ async def perform_fetch(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run one fetch; returns the resolution for JS and the trace entry."""
     started = time.perf_counter()
+    redirected_to: list[str] = []
     try:
         timeout = _timeout_s(spec.get("timeout"), budget_s)
-        result = await asyncio.wait_for(_follow(session, spec), max(timeout, 0.001))
+        result = await asyncio.wait_for(_follow(session, spec, redirected_to), max(timeout, 0.001))
         resolution: dict[str, Any] = {"id": spec["id"], **result}
         status: int | None = result["status"]
         error = None
     except Exception as exc:  # every failure becomes a FetchError in JS
         resolution = {"id": spec["id"], "error": _failure(exc)}
+        if redirected_to:
+            resolution["error"]["url"] = redirected_to[0]
         status, error = None, resolution["error"]["message"]
     trace: dict[str, Any] = {
         "method": str(spec.get("method") or "GET").upper(),

@@ -7,7 +7,8 @@ it takes in text a function produces:
 - raw, and every mix of character escapes: JSON (`JSON.stringify`, `\\n`, `\\"`,
   `\\\\`, `\\u00e9`), JavaScript string literals (`console.log` of an object: `\\'`,
   `\\xNN`), percent-encoding of its UTF-8 bytes (`%20` or `+` for a space, either
-  hex case, once or twice) and JavaScript's legacy `escape` (`%E9`, `%u20AC`);
+  hex case, once or twice) and JavaScript's legacy `escape` (`%E9`, `%u20AC`); in
+  a URL, a backslash as "/" and a tab or newline left out, as URL parsers write them;
 - base64, standard and URL-safe, of the secret alone or inside a larger blob (the
   HTTP Basic `btoa(user + ':' + secret)` form among them), at each of the 3 byte
   alignments it can have there;
@@ -51,6 +52,8 @@ def _plain(ch: str) -> str:
     space = [r"\+", "%2[bB]"] if ch == " " else []
     # A URL parser (WHATWG, node-fetch) turns a backslash in an http(s) path into "/".
     space += ["/"] if ch == "\\" else []
+    # It also drops every tab and newline of a URL (a request's url and target).
+    space += [""] if ch in "\t\n\r" else []
     # Encoded twice too (encodeURIComponent of a query string): `%` itself as %25.
     twice = [form.replace("%", "%25") for form in (utf8, legacy)]
     forms = dict.fromkeys([re.escape(ch), utf8, legacy, *twice, *space])

@@ -4,6 +4,7 @@
 // them: they are ~1.4 MB, and loading them everywhere tripled a cold start.
 import { build } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
 
 // node-fetch, form-data and xml are Node packages: their imports of Node's modules go to
@@ -19,6 +20,36 @@ const nodeHttp = {
         ? `export const STATUS_CODES = ${JSON.stringify(STATUS_CODES)}; export default { STATUS_CODES };`
         : "export default {};",
     }));
+  },
+};
+
+// The fetch path of the prelude: node-fetch's `url` and `whatwg-url` are Node's as node-fetch
+// 2.7 uses them on Node.js 20 (src/node/node-url.js: the legacy parser and whatwg-url's
+// state machine), not whatwg-url 5, node-fetch's fallback for Node.js < 10. tr46's tables
+// load only for a non-ASCII or punycode host; the legacy multi-byte encodings, which a
+// URL parsed as UTF-8 never reaches, stay out.
+const preludeUrl = {
+  name: "prelude-url",
+  setup(b) {
+    const from = (args, dir) => args.importer.includes(`/node_modules/${dir}/`);
+    const local = (file) => ({ path: new URL(file, import.meta.url).pathname });
+    b.onResolve({ filter: /^(url|whatwg-url)$/ }, (args) => (from(args, "node-fetch") ? local("./src/node/node-url.js") : undefined));
+    b.onResolve({ filter: /^tr46$/ }, (args) => (from(args, "whatwg-url") ? local("./src/node/tr46-lazy.cjs") : undefined));
+    // tr46's tables are ~240 KB of source in a prelude every new context parses. Its
+    // mapping table as one string given to JSON.parse (V8 scans a string far faster than
+    // it parses an array literal of 9,000 entries), its Unicode classes as `new RegExp` of
+    // strings (a regular expression literal's syntax is checked while parsing): both are
+    // built only when tr46 first runs.
+    b.onLoad({ filter: /[\\/]tr46[\\/]lib[\\/]mappingTable\.json$/ }, async (args) => ({
+      contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(await readFile(args.path, "utf8"))))});`,
+      loader: "js",
+    }));
+    b.onLoad({ filter: /[\\/]tr46[\\/]lib[\\/]regexes\.js$/ }, async (args) => {
+      const regexes = (await import(args.path)).default;
+      const entries = Object.entries(regexes).map(([name, re]) => `${name}: new RegExp(${JSON.stringify(re.source)}, ${JSON.stringify(re.flags)})`);
+      return { contents: `module.exports = { ${entries.join(", ")} };`, loader: "js" };
+    });
+    b.onResolve({ filter: /^@exodus\/bytes\/encoding\.js$/ }, (args) => (from(args, "whatwg-url") ? local("./src/node/empty.js") : undefined));
   },
 };
 
@@ -88,6 +119,7 @@ for (const [name, code] of Object.entries(LAZY)) {
 await build({
   ...common,
   entryPoints: ["src/prelude.js"],
+  plugins: [nodeHttp, preludeUrl],
   outfile: "dist/prelude.js",
   format: "iife",
   write: true,

@@ -72,9 +72,12 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            if status in (204, 304):
+                body = b""  # a 204 or 304 has no body (a client would read it as garbage)
             self.send_response(status)
             for name, value in (headers or {"content-type": "application/json"}).items():
-                self.send_header(name, value)
+                # Non-ASCII header values (a Location) go out as their UTF-8 bytes.
+                self.send_header(name, value.encode("utf-8").decode("latin-1"))
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -89,6 +92,9 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
                     {
                         "method": self.command,
                         "path": url.path,
+                        # The request target exactly as on the request line (self.path
+                        # has "//" collapsed).
+                        "target": self.requestline.split(" ")[1],
                         "body": body,
                         "headers": {k.lower(): v for k, v in self.headers.items()},
                     }

@@ -53,6 +53,16 @@ def target(monkeypatch: pytest.MonkeyPatch):
         "http://[fec0::1]:{port}/",
         "http://[::ffff:7f00:1]:{port}/",
         "http://192.88.99.1/",
+        # Spellings the URL parser (node-fetch 2.7's `new URL`) turns into a private address.
+        "http://0177.0.0.1:{port}/",
+        "http://0x7f.1:{port}/",
+        "http://%31%32%37.0.0.1:{port}/",
+        "http://\u2460\u2461\u2466.0.0.1:{port}/",
+        "http://127\u30020\u30020\u30021:{port}/",
+        "http://\uff11\uff12\uff17.0.0.1:{port}/",
+        "http:\\\\127.0.0.1:{port}\\x",
+        "http:127.0.0.1:{port}/",
+        " http://user:pw@127.0.0.1:{port}/#frag ",
     ],
 )
 def test_ssrf_private_addresses_are_refused(target: Server, url: str) -> None:
@@ -170,3 +180,27 @@ def test_ssrf_literal_spellings_are_parsed_without_the_resolver(
     assert asyncio.run(addresses.resolve(host, 80, allow_private=True)) == expected
     with pytest.raises(addresses.BlockedAddress):
         asyncio.run(addresses.resolve(host, 80, allow_private=False))
+
+
+def test_ssrf_idn_host_is_resolved_and_sent_as_its_punycode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checked name is the one node-fetch sends (UTS #46 nontransitional: `faß` is
+    `xn--fa-hia`), never Python's IDNA 2003 re-encoding of it (`fass`)."""
+    srv = Server()
+    srv.start()
+    asked: list[str] = []
+
+    async def resolve(host: str, port: int, *, allow_private: bool) -> str:
+        asked.append(host)
+        return "127.0.0.1"
+
+    monkeypatch.setattr("functions.runtime.fetch.resolve", resolve)
+    try:
+        url = f"http://Faß.TEST:{srv.port}/echo"
+        output = run(PROBE, {"type": "track"}, settings={"url": url}).results[0].output
+    finally:
+        srv.stop()
+    assert output == {"status": 200}
+    assert asked == ["xn--fa-hia.test"]
+    assert srv.hits[0]["headers"]["host"] == f"xn--fa-hia.test:{srv.port}"

@@ -1,6 +1,6 @@
 // The reference side of the differential test: one function run the way the product's
 // Node.js runtime ran it. One warm module (the code evaluated once as a global script),
-// one invocation at a time, the product's globals (node-fetch 2.6.0 as fetch, lodash as
+// one invocation at a time, the product's globals (node-fetch 2.7.0 as fetch, lodash as
 // _, form-data, xml, OAuth, atob/btoa, Node's crypto, Buffer, timers, URL, the five
 // error classes). Reads {code, kind, events, settings} as JSON on stdin and prints
 // {results: [{status, error, output, logs}]}.
