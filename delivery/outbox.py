@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -17,10 +18,11 @@ from kombu.exceptions import OperationalError
 from delivery.destination_filters import apply_filters, compile_filters
 from delivery.handlers import has_batch_handler
 from delivery.ledger import deliveries_open, lease_until
-from delivery.ledger_writes import commit_unflushed
+from delivery.ledger_writes import UNFLUSHED, commit_unflushed
 from delivery.models import DeliveryStatus, Destination, EventDelivery, OutboxEntry, Source
 from delivery.pipeline import insert_instance_of
 from delivery.routing import destination_names, is_routed
+from workspace.stored_json import StoredJSONDecoder
 
 # Publishing gives up fast: the client is waiting and will retry after a 503.
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -37,6 +39,44 @@ def _entry_lock(entry_id: uuid.UUID) -> None:
         key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _entry_locked(entry_id: uuid.UUID) -> OutboxEntry | None:
+    """In the caller's transaction: the entry, locked (FOR UPDATE, after its request's
+    transaction committed), with the transaction's commit not waiting for the WAL flush
+    (`commit_unflushed`). On PostgreSQL in one round trip instead of three, and the events
+    decoded by orjson (several times faster than json on 500 events); what orjson refuses
+    (an integer beyond 64 bits) is decoded as the model's field decodes it."""
+    if connection.vendor != "postgresql":
+        commit_unflushed()
+        _entry_lock(entry_id)
+        return OutboxEntry.objects.select_for_update().filter(id=entry_id).first()
+    key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{UNFLUSHED}; SELECT pg_advisory_xact_lock(%s); "
+            f"SELECT source_id, events::text, created_at, dispatched_at, processed_at "
+            f"FROM {OutboxEntry._meta.db_table} WHERE id = %s FOR UPDATE",
+            [key, entry_id],
+        )
+        while cursor.nextset():
+            pass
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    source_id, events, created_at, dispatched_at, processed_at = row
+    try:
+        decoded = orjson.loads(events)
+    except orjson.JSONDecodeError:
+        decoded = StoredJSONDecoder().decode(events)
+    return OutboxEntry(
+        id=entry_id,
+        source_id=source_id,
+        events=decoded,
+        created_at=created_at,
+        dispatched_at=dispatched_at,
+        processed_at=processed_at,
+    )
 
 
 def outbox_publish(entry_id: uuid.UUID) -> None:
@@ -193,9 +233,7 @@ def outbox_process(*, entry_id: uuid.UUID) -> FannedOut:
     """Fan the entry out once, so the caller attempts its rows."""
     token = entry_id.hex
     with transaction.atomic():
-        commit_unflushed()
-        _entry_lock(entry_id)
-        entry = OutboxEntry.objects.select_for_update().filter(id=entry_id).first()
+        entry = _entry_locked(entry_id)
         if entry is None:
             return FannedOut(token, [], {})
         destinations = target_destinations(entry.source_id)
