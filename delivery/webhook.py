@@ -112,6 +112,9 @@ class _Sender:
             handle.setopt(pycurl.URL, url)
             handle.setopt(pycurl.RESOLVE, pin)
             handle.target = (url, pin)
+            # Kept with each delivery (which every member of the workspace reads): masked,
+            # once per URL rather than once per request.
+            handle.masked = masked_url(url)
         handle.setopt(pycurl.HTTPHEADER, headers)
         handle.setopt(pycurl.POSTFIELDS, body)
         handle.setopt(pycurl.WRITEDATA, handle.body)
@@ -135,8 +138,7 @@ def _latency(outcome: str) -> Any:
 def _answered(handle: pycurl.Curl) -> Outcome:
     code = int(handle.getinfo(pycurl.RESPONSE_CODE))
     _latency(f"{code // 100}xx").observe(handle.getinfo(pycurl.TOTAL_TIME))
-    # Kept with the delivery, which every member of the workspace reads: masked.
-    request = {"url": masked_url(handle.url), "method": "POST", "status": code}
+    request = {"url": handle.masked, "method": "POST", "status": code}
     if 200 <= code < 300:
         return Outcome("delivered", requests=[request])
     message = f"HTTP {code}: {handle.body.getvalue()[:500].decode(errors='replace')}"
@@ -157,7 +159,7 @@ def _retry_after(handle: pycurl.Curl) -> float | None:
 
 def _network_error(handle: pycurl.Curl, message: str) -> Outcome:
     _latency("network_error").observe(handle.getinfo(pycurl.TOTAL_TIME))
-    request = {"url": masked_url(handle.url), "method": "POST"}
+    request = {"url": handle.masked, "method": "POST"}
     return error_outcome("retry", "RetryError", f"network error: {message}", requests=[request])
 
 
