@@ -136,3 +136,33 @@ def test_a_record_outside_a_transaction_is_one_round_trip_fenced_by_the_lease(wo
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
+
+
+def test_the_entry_is_marked_processed_only_with_its_rows(workspace, monkeypatch):
+    """The entry's read marks it processed in the fan-out's transaction: a fan-out that
+    fails leaves it unprocessed (the sweeper hands it over again), one that succeeds is
+    never fanned out twice."""
+    source = source_factory(workspace)
+    hook = webhook_factory(source, "http://127.0.0.1:9/a")
+    entry = OutboxEntry.objects.create(
+        id=uuid.uuid4(),
+        source=source,
+        events=[{**e, "messageId": uuid.uuid4().hex} for e in track(2)],
+        created_at=timezone.now(),
+        dispatched_at=timezone.now(),
+    )
+
+    def broken(rows):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(outbox, "deliveries_open", broken)
+    with pytest.raises(RuntimeError):
+        outbox.outbox_process(entry_id=entry.id)
+    assert OutboxEntry.objects.get().processed_at is None
+    monkeypatch.undo()
+    first = outbox.outbox_process(entry_id=entry.id)
+    assert len(first.claimed[hook.pk]) == 2
+    assert OutboxEntry.objects.get().processed_at is not None
+    again = outbox.outbox_process(entry_id=entry.id)
+    assert again.claimed is None
+    assert EventDelivery.objects.count() == 2
