@@ -1,17 +1,32 @@
-"""End to end pipeline figure: N events posted to /v1/batch, through an insert function, to a
-webhook receiver on localhost, with PostgreSQL, Redis and one worker. Prints ONE JSON object:
-events/s, p50/p99 from ingest to final status, and whether every event has exactly one final
-status. Needs DATABASE_URL (PostgreSQL) and REDIS_URL; uses its own database and Redis db."""
+"""End to end pipeline figures: events posted to /v1/batch, through an insert function, to a
+webhook receiver on localhost, with PostgreSQL, Redis and one worker. Needs DATABASE_URL
+(PostgreSQL) and REDIS_URL; uses its own database and Redis db. Prints ONE JSON object.
+
+Two runs on the same processes:
+
+- **max**: N events posted as fast as 4 client threads go (500 per request); the figure is
+  `end_to_end_events_per_s` (N over first post to last final status), with p50/p99 from
+  ingest (`received_at`) to final status (`updated_at`) and the CPU each process used.
+- **steady**: an open-loop client offers STEADY_RATE events/s (STEADY_PER_REQUEST per
+  request) for STEADY_SECONDS: each request has a scheduled time and is sent then whatever
+  the earlier ones are doing, so a slow server does not slow the offer down. Latency of an
+  event: its final status (`updated_at` in the ledger) minus its request's *scheduled* send
+  time (so waiting to be accepted counts too): `steady_5k_p50_ms` / `steady_5k_p99_ms`.
+  Reported with the offered, accepted and delivered rates.
+
+Both check that every event has exactly one final status and that the receiver got each
+exactly once, with its Idempotency-Key.
+"""
 
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -26,6 +41,11 @@ CONCURRENCY = int(os.environ.get("PIPELINE_BENCH_CONCURRENCY", "2"))
 # and Redis db.
 BENCH_DB = os.environ.get("FUNCTIONS_BENCH_DB", "functions_bench")
 BENCH_REDIS_DB = int(os.environ.get("FUNCTIONS_BENCH_REDIS_DB", "13"))
+# The steady run: an open-loop client offering STEADY_RATE events/s for STEADY_SECONDS.
+STEADY_RATE = int(os.environ.get("PIPELINE_BENCH_STEADY_RATE", "5000"))
+STEADY_SECONDS = int(os.environ.get("PIPELINE_BENCH_STEADY_SECONDS", "20"))
+STEADY_PER_REQUEST = int(os.environ.get("PIPELINE_BENCH_STEADY_PER_REQUEST", "100"))
+STEADY_EVENTS = STEADY_RATE * STEADY_SECONDS
 INSERT_CODE = "async function onTrack(event) { event.properties.seen = true; return event }"
 
 
@@ -91,7 +111,7 @@ print(src.write_key)
     return done.stdout.strip().splitlines()[-1]
 
 
-def request_bodies() -> list[bytes]:
+def request_bodies(prefix: str, count: int, per_request: int) -> list[bytes]:
     """The /v1/batch bodies, encoded before the clock starts: the figure is the pipeline's,
     not this client's JSON encoding (which shares the machine's two cores)."""
     return [
@@ -102,19 +122,19 @@ def request_bodies() -> list[bytes]:
                         "type": "track",
                         "event": "Bench",
                         "userId": f"u{i}",
-                        "messageId": f"bench-{i}",
+                        "messageId": f"{prefix}-{i}",
                         "properties": {"i": i},
                     }
-                    for i in range(start, min(start + PER_REQUEST, N))
+                    for i in range(start, min(start + per_request, count))
                 ]
             }
         ).encode()
-        for start in range(0, N, PER_REQUEST)
+        for start in range(0, count, per_request)
     ]
 
 
 def post_all(url: str, write_key: str) -> float:
-    bodies = request_bodies()
+    bodies = request_bodies("bench", N, PER_REQUEST)
     headers = {"Content-Type": "application/json"}
     with httpx.Client(auth=(write_key, ""), timeout=60) as client:
 
@@ -127,104 +147,249 @@ def post_all(url: str, write_key: str) -> float:
     return begin
 
 
-def wait_final(env: dict[str, str], timeout: float = 600) -> list[tuple[str, str, float]]:
+class Offered(NamedTuple):
+    scheduled: list[float]  # each request's scheduled send time (epoch seconds)
+    accepted: list[float]  # when each request's 200 arrived
+    late: float  # the most a request was sent after its scheduled time (seconds)
+
+
+def post_steady(url: str, write_key: str) -> Offered:
+    """Open loop: request k is sent at begin + k * interval by a pool large enough that a
+    slow answer never holds the next request back (the pool's own lag is reported)."""
+    bodies = request_bodies("steady", STEADY_EVENTS, STEADY_PER_REQUEST)
+    interval = STEADY_PER_REQUEST / STEADY_RATE
+    headers = {"Content-Type": "application/json"}
+    accepted = [0.0] * len(bodies)
+    late = [0.0] * len(bodies)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    with httpx.Client(auth=(write_key, ""), timeout=60, limits=limits) as client:
+
+        def post(index: int, at: float) -> None:
+            late[index] = time.time() - at
+            client.post(url, content=bodies[index], headers=headers).raise_for_status()
+            accepted[index] = time.time()
+
+        begin = time.time() + 0.5
+        scheduled = [begin + k * interval for k in range(len(bodies))]
+        with ThreadPoolExecutor(64) as pool:
+            futures = []
+            for index, at in enumerate(scheduled):
+                pause = at - time.time()
+                if pause > 0:
+                    time.sleep(pause)
+                futures.append(pool.submit(post, index, at))
+            for future in futures:
+                future.result()
+    return Offered(scheduled, accepted, max(late))
+
+
+def wait_final(
+    env: dict[str, str], prefix: str, count: int, timeout: float = 600
+) -> list[tuple[str, str, float, float]]:
+    """(message id, status, received_at, updated_at) of the run's rows once `count` are final;
+    times as epoch seconds."""
     deadline = time.monotonic() + timeout
+    like = f"{prefix}-%"
     query = (
-        "SELECT message_id, status, EXTRACT(EPOCH FROM updated_at - received_at) "
-        "FROM delivery_eventdelivery"
+        "SELECT message_id, status, EXTRACT(EPOCH FROM received_at), "
+        "EXTRACT(EPOCH FROM updated_at) FROM delivery_eventdelivery WHERE message_id LIKE %s"
     )
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
         while True:
             final = db.execute(
-                "SELECT count(*) FROM delivery_eventdelivery WHERE status <> 'retrying'"
+                "SELECT count(*) FROM delivery_eventdelivery "
+                "WHERE status <> 'retrying' AND message_id LIKE %s",
+                [like],
             ).fetchone()[0]  # type: ignore[index]
-            if final >= N or time.monotonic() > deadline:
-                return [(m, s, float(d)) for m, s, d in db.execute(query).fetchall()]
-            time.sleep(0.2)
+            if final >= count or time.monotonic() > deadline:
+                rows = db.execute(query, [like]).fetchall()
+                return [(m, s, float(r), float(u)) for m, s, r, u in rows]
+            time.sleep(0.05)
 
 
-def last_update(env: dict[str, str]) -> float:
-    with psycopg.connect(env["DATABASE_URL"]) as db:
-        row = db.execute(
-            "SELECT EXTRACT(EPOCH FROM max(updated_at)) FROM delivery_eventdelivery"
-        ).fetchone()
-    return float(row[0])  # type: ignore[index]
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far, per group: each root's process tree (the
+    web server, the worker and its pool, the receiver), this client, the PostgreSQL
+    backends of the bench database, PostgreSQL's shared processes and Redis (both shared
+    with whatever else runs on the machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs: dict[int, tuple[int, str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            args = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        procs[int(entry.name)] = (int(fields[1]), args, (int(fields[11]) + int(fields[12])) / tick)
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    # Every core's busy time (all but idle and iowait), whatever runs: other work included.
+    busy = sum(int(v) for v in cpu[:3] + cpu[5:8]) / tick
+    group_of: dict[int, str] = {os.getpid(): "client"}
+    group_of.update({pid: name for name, pid in roots.items()})
+    found: dict[str, float] = {name: 0.0 for name in [*roots, "client"]}
+    found.update({"postgres_bench_db": 0.0, "postgres_shared": 0.0, "redis": 0.0})
+    for pid, (_parent, args, seconds) in procs.items():
+        name, walk = None, pid
+        for _ in range(8):
+            if walk in group_of:
+                name = group_of[walk]
+                break
+            walk = procs.get(walk, (0, "", 0.0))[0]
+        if name is None and args.startswith("postgres:"):
+            name = "postgres_bench_db" if f" {BENCH_DB} " in args else "postgres_shared"
+        elif name is None and args.startswith("redis-server"):
+            name = "redis"
+        if name is not None:
+            found[name] += seconds
+    found["machine_busy"] = busy
+    return found
+
+
+def cores_used(
+    before: dict[str, float], after: dict[str, float], seconds: float, events: int
+) -> dict[str, float]:
+    """Cores each group kept busy over `seconds` (1.0 is one core all the time), and the CPU
+    milliseconds the bench's processes spent per event (steadier than rates on a shared
+    machine: waiting for a core costs no CPU)."""
+    used = {name: round((after[name] - before.get(name, 0.0)) / seconds, 2) for name in after}
+    ours = [k for k in after if k not in ("machine_busy", "postgres_shared", "redis")]
+    used["bench_total"] = round(sum(used[k] for k in ours), 2)
+    spent = sum(after[k] - before.get(k, 0.0) for k in ours)
+    used["bench_cpu_ms_per_event"] = round(spent * 1000 / events, 3)
+    return used
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(len(values) * fraction))] * 1000, 1)
+
+
+def checked(rows: list[tuple[str, str, float, float]], count: int) -> dict[str, object]:
+    ids = [m for m, _, _, _ in rows]
+    final = [m for m, s, _, _ in rows if s != "retrying"]
+    return {
+        "statuses": {
+            s: sum(1 for _, t, _, _ in rows if t == s) for s in {t for _, t, _, _ in rows}
+        },
+        "each_event_one_final_status": len(ids) == count == len(set(ids)) == len(final),
+    }
+
+
+def start_processes(env: dict[str, str]) -> tuple[dict[str, subprocess.Popen], int, int, str]:
+    procs: dict[str, subprocess.Popen] = {}
+    hook_port, web_port = free_port(), free_port()
+    procs["receiver"] = subprocess.Popen(
+        [sys.executable, "bench/webhook_receiver.py", str(hook_port)], cwd=ROOT
+    )
+    write_key = setup(env, f"http://127.0.0.1:{hook_port}/hook")
+    procs["web"] = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = [sys.executable, "-m", "celery", "-A", "workspace", "worker", "-B"]
+    worker += ["-c", str(CONCURRENCY), "-l", "warning", "-s", "/tmp/pipeline-bench-beat"]
+    procs["worker"] = subprocess.Popen(
+        worker, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    wait_port(web_port)
+    time.sleep(3)  # the worker's pool
+    return procs, hook_port, web_port, write_key
+
+
+def run_max(env: dict[str, str], web_port: int, write_key: str, roots: dict[str, int]) -> dict:
+    cpu_before = cpu_seconds(roots)
+    begin = post_all(f"http://127.0.0.1:{web_port}/v1/batch", write_key)
+    ingested = time.time() - begin
+    rows = wait_final(env, "bench", N)
+    cpu_after = cpu_seconds(roots)
+    end = max(u for _, _, _, u in rows)
+    latencies = sorted(u - r for _, s, r, u in rows if s != "retrying")
+    return {
+        "events": N,
+        "events_per_request": PER_REQUEST,
+        "events_per_s": round(N / (end - begin), 1),
+        "ingest_events_per_s": round(N / ingested, 1),
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+        **checked(rows, N),
+        # Measured from the first post to the last final status (and the wait of this client's
+        # poll): which process kept the cores busy at the peak.
+        "cpu_cores_by_process": cores_used(cpu_before, cpu_after, time.time() - begin, N),
+    }
+
+
+def run_steady(env: dict[str, str], web_port: int, write_key: str, roots: dict[str, int]) -> dict:
+    cpu_before = cpu_seconds(roots)
+    offered = post_steady(f"http://127.0.0.1:{web_port}/v1/batch", write_key)
+    rows = wait_final(env, "steady", STEADY_EVENTS)
+    cpu_after = cpu_seconds(roots)
+    first, last = offered.scheduled[0], offered.scheduled[-1]
+    interval = STEADY_PER_REQUEST / STEADY_RATE
+    offer_seconds = last + interval - first
+    sent_at = {
+        f"steady-{i}": offered.scheduled[i // STEADY_PER_REQUEST] for i in range(STEADY_EVENTS)
+    }
+    final = [(m, u) for m, s, _, u in rows if s != "retrying"]
+    latencies = sorted(u - sent_at[m] for m, u in final)
+    from_ingest = sorted(u - r for _, s, r, u in rows if s != "retrying")
+    end = max((u for _, u in final), default=last)
+    return {
+        "events": STEADY_EVENTS,
+        "events_per_request": STEADY_PER_REQUEST,
+        "seconds": STEADY_SECONDS,
+        "offered_events_per_s": round(STEADY_EVENTS / offer_seconds, 1),
+        "accepted_events_per_s": round(STEADY_EVENTS / (max(offered.accepted) - first), 1),
+        "delivered_events_per_s": round(len(final) / (end - first), 1),
+        "client_lag_max_ms": round(offered.late * 1000, 1),
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": percentile(latencies, 1.0),
+        "from_ingest_p50_ms": percentile(from_ingest, 0.5),
+        **checked(rows, STEADY_EVENTS),
+        "cpu_cores_by_process": cores_used(cpu_before, cpu_after, end - first, STEADY_EVENTS),
+    }
 
 
 def main() -> None:
     env = bench_env()
-    procs = []
+    procs: dict[str, subprocess.Popen] = {}
     try:
-        hook_port, web_port = free_port(), free_port()
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "bench/webhook_receiver.py", str(hook_port)], cwd=ROOT
-            )
-        )
-        write_key = setup(env, f"http://127.0.0.1:{hook_port}/hook")
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "workspace",
-                    "worker",
-                    "-B",
-                    "-c",
-                    str(CONCURRENCY),
-                    "-l",
-                    "warning",
-                    "-s",
-                    "/tmp/pipeline-bench-beat",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        wait_port(web_port)
-        time.sleep(3)  # the worker's pool
-        begin = post_all(f"http://127.0.0.1:{web_port}/v1/batch", write_key)
-        ingested = time.time() - begin
-        rows = wait_final(env)
-        end = last_update(env)
+        procs, hook_port, web_port, write_key = start_processes(env)
+        roots = {name: proc.pid for name, proc in procs.items()}
+        peak = run_max(env, web_port, write_key, roots) if N else {}
+        steady = run_steady(env, web_port, write_key, roots) if STEADY_SECONDS else {}
         received = httpx.get(f"http://127.0.0.1:{hook_port}/count", timeout=10).json()
     finally:
-        for proc in procs:
+        for proc in procs.values():
             proc.terminate()
-        for proc in procs:
+        for proc in procs.values():
             proc.wait(10)
-    latencies = sorted(d for _, s, d in rows if s != "retrying")
-    ids = [m for m, _, _ in rows]
+    expected = (N if peak else 0) + (STEADY_EVENTS if steady else 0)
+    # Named by the offered rate, so a run at another rate is never read as the 5k figure.
+    rate = "5k" if STEADY_RATE == 5000 else f"{STEADY_RATE}_per_s"
     print(
         json.dumps(
             {
-                "events": N,
-                "events_per_request": PER_REQUEST,
+                "end_to_end_events_per_s": peak.get("events_per_s"),
+                f"steady_{rate}_p50_ms": steady.get("p50_ms"),
+                f"steady_{rate}_p99_ms": steady.get("p99_ms"),
+                "steady_offered_events_per_s": steady.get("offered_events_per_s"),
+                "steady_delivered_events_per_s": steady.get("delivered_events_per_s"),
                 "worker_processes": CONCURRENCY,
-                "events_per_s": round(N / (end - begin), 1),
-                "ingest_events_per_s": round(N / ingested, 1),
-                "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-                "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1)
-                if latencies
-                else None,
-                "statuses": {
-                    s: sum(1 for _, t, _ in rows if t == s) for s in {t for _, t, _ in rows}
-                },
-                "each_event_one_final_status": len(ids) == N == len(set(ids)) == len(latencies),
+                "max": peak,
+                "steady": steady,
                 "receiver": received,
+                "receiver_each_event_exactly_once": received["posts"]
+                == received["unique"]
+                == expected
+                and not received["key_mismatches"],
             }
         )
     )

@@ -45,14 +45,20 @@ def leases_renew(token: str) -> int:
 
 
 def _renew_until_stopped(token: str, stopped: threading.Event) -> None:
+    renewed = False
     try:
         while not stopped.wait(renew_interval()):
+            renewed = True
             try:
                 leases_renew(token)
             except Exception:  # a failed renewal (database away) is tried again next tick
                 close_old_connections()
     finally:
-        connection.close()
+        # Only a thread that renewed has a connection of its own to close: touching
+        # `connection` first builds one (a backend wrapper per thread), which for the usual
+        # task, done before the first renewal, was the thread's whole cost.
+        if renewed:
+            connection.close()
 
 
 @contextmanager

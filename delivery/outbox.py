@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -18,10 +19,19 @@ from delivery.destination_filters import apply_filters, compile_filters
 from delivery.handlers import has_batch_handler
 from delivery.lanes import is_slow
 from delivery.ledger import deliveries_open, lease_until
-from delivery.ledger_writes import commit_unflushed
-from delivery.models import DeliveryStatus, Destination, EventDelivery, OutboxEntry, Source
+from delivery.ledger_writes import UNFLUSHED, commit_unflushed
+from delivery.models import (
+    DeliveryStatus,
+    Destination,
+    DestinationFilter,
+    EventDelivery,
+    OutboxEntry,
+    Source,
+)
 from delivery.pipeline import insert_instance_of
 from delivery.routing import destination_names, is_routed
+from functions.models import FunctionClass, FunctionInstance, FunctionVersion
+from workspace.stored_json import StoredJSONDecoder
 
 # Publishing gives up fast: the client is waiting and will retry after a 503.
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -38,6 +48,84 @@ def _entry_lock(entry_id: uuid.UUID) -> None:
         key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _routing_stamp_sql() -> str:
+    """A text that changes whenever anything `destinations_loaded` reads for the source of
+    outbox entry `e` changes: the row version of each of its destinations, their filters,
+    their destination and insert function instances, and those instances' versions and
+    functions, however it was written (the ORM's save, a queryset update, raw SQL). A row
+    version is its `xmin` (the writing transaction, new in every other transaction) and its
+    `ctid` (where it lies: every update writes a new version elsewhere, which matters within
+    one transaction, where xmin stays the same; a place is only reused once the version
+    there is dead to every transaction, so never within the one that wrote it). A row
+    added or deleted changes the set."""
+    destination = Destination._meta.db_table
+    instance = FunctionInstance._meta.db_table
+    version = FunctionVersion._meta.db_table
+    function = FunctionClass._meta.db_table
+    filters = DestinationFilter._meta.db_table
+    return (
+        f"(SELECT string_agg(concat_ws(':', d.id, d.xmin, d.ctid, fi.xmin, fi.ctid, fv.xmin, "
+        f"fv.ctid, fc.xmin, fc.ctid, ii.xmin, ii.ctid, iv.xmin, iv.ctid, ic.xmin, ic.ctid, "
+        f"(SELECT string_agg(concat_ws('.', f.id, f.xmin, f.ctid), ',' ORDER BY f.id) "
+        f"FROM {filters} f WHERE f.destination_id = d.id)), ';' ORDER BY d.id) "
+        f"FROM {destination} d "
+        f"LEFT JOIN {instance} fi ON fi.id = d.function_instance_id "
+        f"LEFT JOIN {version} fv ON fv.id = fi.version_id "
+        f"LEFT JOIN {function} fc ON fc.id = fi.function_id "
+        f"LEFT JOIN {instance} ii ON ii.attached_destination_id = d.id "
+        f"LEFT JOIN {version} iv ON iv.id = ii.version_id "
+        f"LEFT JOIN {function} ic ON ic.id = ii.function_id "
+        f"WHERE d.source_id = e.source_id)"
+    )
+
+
+def _entry_locked(entry_id: uuid.UUID, now: datetime) -> tuple[OutboxEntry | None, str | None]:
+    """In the caller's transaction: the entry as it was, locked (FOR UPDATE, after its
+    request's transaction committed), with the transaction's commit not waiting for the WAL
+    flush (`commit_unflushed`), and the routing stamp of its source (None off PostgreSQL).
+    On PostgreSQL in one round trip instead of four: the entry not processed yet is also
+    marked processed at `now` by the same statement (the caller's transaction fans it out
+    or rolls the mark back with it), and the events are decoded by orjson (several times
+    faster than json on 500 events); what orjson refuses (an integer beyond 64 bits) is
+    decoded as the model's field decodes it."""
+    if connection.vendor != "postgresql":
+        commit_unflushed()
+        _entry_lock(entry_id)
+        return OutboxEntry.objects.select_for_update().filter(id=entry_id).first(), None
+    key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
+    table = OutboxEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{UNFLUSHED}; SELECT pg_advisory_xact_lock(%s); "
+            f"WITH entry AS (SELECT id, source_id, events::text AS events, created_at, "
+            f"dispatched_at, processed_at, {_routing_stamp_sql()} AS stamp FROM {table} e "
+            f"WHERE id = %s FOR UPDATE OF e), "
+            f"marked AS (UPDATE {table} SET processed_at = %s "
+            f"WHERE id IN (SELECT id FROM entry WHERE processed_at IS NULL)) "
+            f"SELECT source_id, events, created_at, dispatched_at, processed_at, stamp FROM entry",
+            [key, entry_id, now],
+        )
+        while cursor.nextset():
+            pass
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    source_id, events, created_at, dispatched_at, processed_at, stamp = row
+    try:
+        decoded = orjson.loads(events)
+    except orjson.JSONDecodeError:
+        decoded = StoredJSONDecoder().decode(events)
+    entry = OutboxEntry(
+        id=entry_id,
+        source_id=source_id,
+        events=decoded,
+        created_at=created_at,
+        dispatched_at=dispatched_at,
+        processed_at=processed_at,
+    )
+    return entry, stamp or ""
 
 
 def outbox_publish(entry_id: uuid.UUID) -> None:
@@ -181,6 +269,29 @@ def target_destinations(source_id: str) -> list[Destination]:
     return list(destinations_loaded().filter(source_id=source_id, enabled=True))
 
 
+# Per worker process: source id -> (routing stamp, its destinations as last loaded).
+_ROUTING: dict[str, tuple[str, list[Destination]]] = {}
+_ROUTING_MAX = 1000
+
+
+def target_destinations_stamped(source_id: str, stamp: str | None) -> list[Destination]:
+    """`target_destinations`, loaded again only when the source's routing stamp changed.
+    Loading them (three tables joined, filters prefetched, the ORM's models) was ~2.8 ms
+    of CPU and two round trips per task, per outbox entry; the stamp comes with the entry's
+    own read. The objects are only read by the pipeline (never saved), so reusing them
+    between tasks of a process is safe; off PostgreSQL (no stamp) nothing is cached."""
+    if stamp is None:
+        return target_destinations(source_id)
+    cached = _ROUTING.get(source_id)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    destinations = target_destinations(source_id)
+    if len(_ROUTING) >= _ROUTING_MAX:
+        _ROUTING.clear()
+    _ROUTING[source_id] = (stamp, destinations)
+    return destinations
+
+
 class FannedOut(NamedTuple):
     """`token` leases the entry's rows; `claimed` holds, per destination, the rows this call
     created already claimed (None when the entry was fanned out before, after a crash: its
@@ -195,20 +306,19 @@ def outbox_process(*, entry_id: uuid.UUID) -> FannedOut:
     """Fan the entry out once, so the caller attempts its rows."""
     token = entry_id.hex
     with transaction.atomic():
-        commit_unflushed()
-        _entry_lock(entry_id)
-        entry = OutboxEntry.objects.select_for_update().filter(id=entry_id).first()
+        now = timezone.now()
+        entry, stamp = _entry_locked(entry_id, now)
         if entry is None:
             return FannedOut(token, [], {})
-        destinations = target_destinations(entry.source_id)
+        destinations = target_destinations_stamped(entry.source_id, stamp)
         if entry.processed_at is not None:
             return FannedOut(token, destinations, None)
-        now = timezone.now()
         opened = deliveries_open(
             [row for d in destinations for row in _route(d, entry, token, now)]
         )
-        entry.processed_at = now
-        entry.save(update_fields=["processed_at"])
+        if stamp is None:  # off PostgreSQL: on it, the entry's read marked it already
+            entry.processed_at = now
+            entry.save(update_fields=["processed_at"])
     claimed: dict[str, list[EventDelivery]] = {d.pk: [] for d in destinations}
     for row in opened:
         if row.lease_token == token and row.status == DeliveryStatus.RETRYING:

@@ -1,0 +1,168 @@
+"""The fan-out's and the record's round trips (issue 12, throughput): the outbox entry is
+locked and read with its source's routing stamp in one round trip, a source's destinations
+are loaded again only when that stamp changes, and an outcome write outside a transaction
+is one round trip. Whatever changes a destination's pipeline (ORM save, queryset update,
+a filter, an insert function) is seen by the next fan-out."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from delivery import outbox
+from delivery.ledger import deliveries_record
+from delivery.models import (
+    DeliveryStatus,
+    Destination,
+    DestinationFilter,
+    EventDelivery,
+    FilterAction,
+    OutboxEntry,
+)
+from delivery.outcomes import Outcome
+from functions.instances import insert_instance_create
+from functions.models import FunctionInstance
+from tests.delivery.helpers import track
+from tests.factories import function_factory, source_factory, webhook_factory
+from workspace.audit import SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the routing stamp and the one-round-trip writes are PostgreSQL's")
+    outbox._ROUTING.clear()
+
+
+def _fan_out(source, n=2):
+    entry = OutboxEntry.objects.create(
+        id=uuid.uuid4(),
+        source=source,
+        events=[{**e, "messageId": uuid.uuid4().hex} for e in track(n)],
+        created_at=timezone.now(),
+        dispatched_at=timezone.now(),
+    )
+    return outbox.outbox_process(entry_id=entry.id)
+
+
+def _statuses(fanned, destination):
+    return [row.status for row in EventDelivery.objects.filter(destination=destination)]
+
+
+def test_destinations_are_loaded_once_while_nothing_changes(workspace):
+    source = source_factory(workspace)
+    webhook_factory(source, "http://127.0.0.1:9/a")
+    first = _fan_out(source)
+    with CaptureQueriesContext(connection) as captured:
+        second = _fan_out(source)
+    assert [d.pk for d in second.destinations] == [d.pk for d in first.destinations]
+    reads = [q["sql"] for q in captured.captured_queries if "delivery_destination" in q["sql"]]
+    # Only the entry's read (with the stamp's subquery) names the destination table.
+    assert len(reads) == 1 and "pg_advisory_xact_lock" in reads[0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["queryset_update", "save", "filter_added", "filter_updated", "insert_added", "new"],
+)
+def test_every_change_to_a_sources_pipeline_is_seen_by_the_next_fan_out(workspace, change):
+    source = source_factory(workspace)
+    hook = webhook_factory(source, "http://127.0.0.1:9/a")
+    assert len(_fan_out(source).destinations) == 1
+    if change == "queryset_update":
+        # No auto_now, no signal: only the row's xmin tells.
+        Destination.objects.filter(pk=hook.pk).update(enabled=False)
+        assert _fan_out(source).destinations == []
+        return
+    if change == "save":
+        hook.name = "renamed"
+        hook.save()
+        assert _fan_out(source).destinations[0].name == "renamed"
+        return
+    if change == "new":
+        other = webhook_factory(source, "http://127.0.0.1:9/b")
+        assert {d.pk for d in _fan_out(source).destinations} == {hook.pk, other.pk}
+        return
+    if change in ("filter_added", "filter_updated"):
+        rule = DestinationFilter.objects.create(
+            destination=hook,
+            title="drop all",
+            expression='type = "track"',
+            action=FilterAction.DROP_EVENT,
+            enabled=change == "filter_added",
+        )
+        if change == "filter_updated":
+            assert set(_statuses(_fan_out(source), hook)) == {DeliveryStatus.RETRYING}
+            DestinationFilter.objects.filter(pk=rule.pk).update(enabled=True)
+        EventDelivery.objects.all().delete()
+        _fan_out(source)
+        assert set(_statuses(None, hook)) == {DeliveryStatus.FILTERED_BY_DESTINATION_FILTER}
+        return
+    function = function_factory(workspace)
+    insert_instance_create(function=function, destination=hook, actor=SYSTEM, name="i", settings={})
+    loaded = _fan_out(source).destinations[0]
+    assert isinstance(loaded.insert_instance, FunctionInstance)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_outside_a_transaction_is_one_round_trip_fenced_by_the_lease(workspace):
+    source = source_factory(workspace)
+    hook = webhook_factory(source, "http://127.0.0.1:9/a")
+    fanned = _fan_out(source, n=3)
+    rows, token = fanned.claimed[hook.pk], fanned.token
+    assert len(rows) == 3
+    with CaptureQueriesContext(connection) as captured:
+        written = deliveries_record(
+            destination=hook,
+            rows=rows[:2],
+            outcomes=[Outcome("delivered")] * 2,
+            token=token,
+        )
+    assert written == 2
+    assert len(captured.captured_queries) == 1
+    assert captured.captured_queries[0]["sql"].startswith("SET LOCAL synchronous_commit = off;")
+    # A holder whose lease is gone writes nothing.
+    stale = deliveries_record(
+        destination=hook, rows=rows[2:], outcomes=[Outcome("delivered")], token="gone"
+    )
+    assert stale == 0
+    statuses = sorted(EventDelivery.objects.values_list("status", flat=True))
+    assert statuses == [DeliveryStatus.DELIVERED] * 2 + [DeliveryStatus.RETRYING]
+    # The implicit transaction ended: the connection commits durably again.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_the_entry_is_marked_processed_only_with_its_rows(workspace, monkeypatch):
+    """The entry's read marks it processed in the fan-out's transaction: a fan-out that
+    fails leaves it unprocessed (the sweeper hands it over again), one that succeeds is
+    never fanned out twice."""
+    source = source_factory(workspace)
+    hook = webhook_factory(source, "http://127.0.0.1:9/a")
+    entry = OutboxEntry.objects.create(
+        id=uuid.uuid4(),
+        source=source,
+        events=[{**e, "messageId": uuid.uuid4().hex} for e in track(2)],
+        created_at=timezone.now(),
+        dispatched_at=timezone.now(),
+    )
+
+    def broken(rows):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(outbox, "deliveries_open", broken)
+    with pytest.raises(RuntimeError):
+        outbox.outbox_process(entry_id=entry.id)
+    assert OutboxEntry.objects.get().processed_at is None
+    monkeypatch.undo()
+    first = outbox.outbox_process(entry_id=entry.id)
+    assert len(first.claimed[hook.pk]) == 2
+    assert OutboxEntry.objects.get().processed_at is not None
+    again = outbox.outbox_process(entry_id=entry.id)
+    assert again.claimed is None
+    assert EventDelivery.objects.count() == 2
