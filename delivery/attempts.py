@@ -8,8 +8,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from delivery.leases import lease_kept
-from delivery.ledger import (
+from delivery.ingest.outbox import batch_size_of, destinations_loaded, outbox_process
+from delivery.kinds.pipeline import deliver_events
+from delivery.ledger.leases import lease_kept
+from delivery.ledger.outcomes import Outcome
+from delivery.ledger.rows import (
     deliveries_claim,
     deliveries_record,
     deliveries_release,
@@ -18,9 +21,6 @@ from delivery.ledger import (
     suspect_attempt_count,
 )
 from delivery.models import DeliveryStatus, Destination, EventDelivery
-from delivery.outbox import batch_size_of, destinations_loaded, outbox_process
-from delivery.outcomes import Outcome
-from delivery.pipeline import deliver_events
 from workspace.operations.logs import deliveries_logged
 from workspace.operations.metrics import deliveries_counted
 

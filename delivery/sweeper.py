@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery.attempts import lease_rows
+from delivery.ingest.outbox import outbox_publish
 from delivery.models import (
     DESTINATION_PAUSED,
     DeliveryStatus,
@@ -18,7 +19,6 @@ from delivery.models import (
     EventDelivery,
     OutboxEntry,
 )
-from delivery.outbox import outbox_publish
 
 SWEEP_LIMIT = 20_000
 OUTBOX_KEEP = timedelta(hours=1)
@@ -37,7 +37,7 @@ def _chunk_size(destination_id: str, sizes: dict[str, int]) -> int:
 def due_deliveries_dispatch() -> int:
     """Lease every due row, chunked per destination, and publish one task per chunk."""
     from delivery.attempts import batch_size_of
-    from delivery.outbox import destinations_loaded
+    from delivery.ingest.outbox import destinations_loaded
 
     now = timezone.now()
     with transaction.atomic():

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from delivery.webhook import webhook_send
+from delivery.kinds.webhook import webhook_send
 
 
 @pytest.fixture

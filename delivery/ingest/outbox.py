@@ -14,13 +14,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from delivery.destination_filters import apply_filters, compile_filters
-from delivery.handlers import has_batch_handler
-from delivery.ledger import deliveries_open, lease_until
-from delivery.ledger_writes import commit_unflushed
+from delivery.kinds.function import has_batch_handler
+from delivery.kinds.pipeline import insert_instance_of
+from delivery.ledger.rows import deliveries_open, lease_until
+from delivery.ledger.statements import commit_unflushed
 from delivery.models import DeliveryStatus, Destination, EventDelivery, OutboxEntry, Source
-from delivery.pipeline import insert_instance_of
-from delivery.routing import destination_names, is_routed
+from delivery.routing.filters import apply_filters, compile_filters
+from delivery.routing.integrations import destination_names, is_routed
 
 # Publishing gives up fast: the client is waiting and will retry after a 503.
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
