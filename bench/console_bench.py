@@ -82,9 +82,9 @@ def _measure(busy: str) -> dict[str, Any]:
     from django.utils import timezone
 
     from delivery.console.deliveries_view import WINDOWS
+    from delivery.ledger.rollups import rollups_advance
     from delivery.models import Destination
     from delivery.queries import delivery_metrics, event_deliveries, failure_breakdown
-    from delivery.rollups import rollups_advance
 
     destination = Destination.objects.get(pk=busy)
     now = timezone.now()

@@ -159,7 +159,7 @@ def main() -> None:
             "manage.py",
             "shell",
             "-c",
-            "from delivery.retention import ledger_prune\n"
+            "from delivery.ledger.retention import ledger_prune\n"
             "while ledger_prune(budget_seconds=5).routine: pass",
         ],
         cwd=ROOT,

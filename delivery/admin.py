@@ -11,11 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from delivery.destination_filters import (
-    check_filter,
-    destination_filter_create,
-    destination_filter_delete,
-)
+from delivery.kinds.url_masking import masked_url
 from delivery.models import (
     Destination,
     DestinationFilter,
@@ -24,6 +20,11 @@ from delivery.models import (
     Source,
 )
 from delivery.replay import deliveries_replay_selected
+from delivery.routing.filters import (
+    check_filter,
+    destination_filter_create,
+    destination_filter_delete,
+)
 from delivery.services import (
     check_webhook_settings,
     destination_create_function,
@@ -35,7 +36,6 @@ from delivery.services import (
     source_update,
     webhook_headers,
 )
-from delivery.url_masking import masked_url
 from functions.admin_access import (
     WORKSPACE_FILTER,
     OperatorAdmin,

@@ -8,10 +8,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from delivery.ingest.outbox import batch_size_of, destinations_loaded, outbox_process
+from delivery.kinds.pipeline import deliver_events
 from delivery.lanes import handed_back, in_slow_lane, is_slow, lane_entered, must_wait
 from delivery.lanes import outcomes_seen as lane_outcomes_seen
-from delivery.leases import lease_kept
-from delivery.ledger import (
+from delivery.ledger.leases import lease_kept
+from delivery.ledger.outcomes import Outcome
+from delivery.ledger.rows import (
     deliveries_claim,
     deliveries_record,
     deliveries_release,
@@ -20,9 +23,6 @@ from delivery.ledger import (
     suspect_attempt_count,
 )
 from delivery.models import DeliveryStatus, Destination, EventDelivery
-from delivery.outbox import batch_size_of, destinations_loaded, outbox_process
-from delivery.outcomes import Outcome
-from delivery.pipeline import deliver_events
 from workspace.operations.logs import deliveries_logged
 from workspace.operations.metrics import deliveries_counted
 

@@ -45,8 +45,8 @@ from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
+from delivery.ledger.outcomes import Outcome
 from delivery.models import DESTINATION_PAUSED, DeliveryStatus, Destination, EventDelivery
-from delivery.outcomes import Outcome
 
 SLOW = "slow"
 _lane: ContextVar[str] = ContextVar("delivery_lane", default="")

@@ -239,7 +239,8 @@ class HealthState(models.TextChoices):
 
 class ConnectionHealth(models.Model):
     """The health of one connection (a destination with its insert function, or a destination
-    function), re-evaluated by beat from the ledger of the last minutes (`delivery.health`)."""
+    function), re-evaluated by beat from the ledger of the last minutes
+    (`delivery.health.evaluate`)."""
 
     destination = models.OneToOneField(
         Destination, on_delete=models.CASCADE, primary_key=True, related_name="health"
@@ -296,7 +297,7 @@ class AlertSubscription(models.Model):
 class DeliveryRollup(models.Model):
     """Counts per destination, hour (of `received_at`) and status, for hours whose deliveries
     are final: Event Delivery's day and week windows read these instead of the ledger, and
-    they outlive ledger retention (`delivery/rollups.py`)."""
+    they outlive ledger retention (`delivery/ledger/rollups.py`)."""
 
     destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
     hour = models.DateTimeField()

@@ -109,9 +109,9 @@ def delivery_metrics(
     *, destination: Destination, start: datetime, end: datetime, granularity: str = "MINUTE"
 ) -> list[MetricRow]:
     """[{time, status, count}] per bucket of `granularity`, oldest first. Hours whose
-    deliveries are final come from the hourly rollups (`delivery/rollups.py`); the rest,
+    deliveries are final come from the hourly rollups (`delivery/ledger/rollups.py`); the rest,
     and MINUTE buckets, from the ledger."""
-    from delivery.rollups import HOUR, floor_hour, rolled_until
+    from delivery.ledger.rollups import HOUR, floor_hour, rolled_until
 
     boundary = rolled_until() if granularity != "MINUTE" else None
     first = floor_hour(start) + (HOUR if floor_hour(start) < start else timedelta(0))

@@ -6,8 +6,8 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from delivery.ledger.rollups import hours_dirtied
 from delivery.models import DeliveryStatus, Destination, EventDelivery
-from delivery.rollups import hours_dirtied
 from delivery.services import audit_destination
 from workspace.audit import Actor
 from workspace.errors import InvalidInput

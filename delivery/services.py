@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 from django.db import transaction
 
 from delivery.catalog import HTTP_API
+from delivery.kinds.url_masking import masked_url, url_unmasked
+from delivery.kinds.webhook import header_problem
 from delivery.models import Destination, DestinationKind, Source
 from delivery.source_slugs import slug_checked, slug_for_name
-from delivery.url_masking import masked_url, url_unmasked
-from delivery.webhook import header_problem
 from functions.crypto import decrypt_value, encrypt_value
 from functions.instances import (
     build_instance,

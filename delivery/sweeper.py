@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery.attempts import lease_rows
+from delivery.ingest.outbox import outbox_publish
 from delivery.lanes import SLOW, slow_destination_ids, slow_lane_turns
 from delivery.models import (
     DESTINATION_PAUSED,
@@ -19,7 +20,6 @@ from delivery.models import (
     EventDelivery,
     OutboxEntry,
 )
-from delivery.outbox import outbox_publish
 
 SWEEP_LIMIT = 20_000
 OUTBOX_KEEP = timedelta(hours=1)
@@ -39,7 +39,7 @@ def due_deliveries_dispatch() -> int:
     """Lease every due row, chunked per destination, and publish one task per chunk; a slow
     destination's rows only when the slow lane has a free turn (delivery/lanes.py)."""
     from delivery.attempts import batch_size_of
-    from delivery.outbox import destinations_loaded
+    from delivery.ingest.outbox import destinations_loaded
 
     now = timezone.now()
     with transaction.atomic():

@@ -5,11 +5,11 @@ import uuid
 
 from celery import shared_task
 
-from delivery.alerts import alert_send
 from delivery.attempts import leased_deliver, outbox_entry_deliver
-from delivery.health import health_evaluate
-from delivery.retention import ledger_prune
-from delivery.rollups import rollups_advance
+from delivery.health.alerts import alert_send
+from delivery.health.evaluate import health_evaluate
+from delivery.ledger.retention import ledger_prune
+from delivery.ledger.rollups import rollups_advance
 from delivery.sweeper import pipeline_sweep
 
 

@@ -195,7 +195,7 @@ CELERY_TIMEZONE = "UTC"
 DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 30)
 DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 7200)
 # A task handed deliveries holds them this long, renewed every third of it while the task
-# runs (delivery/leases.py); a dead holder's rows are handed over again after at most this.
+# runs (delivery/ledger/leases.py); a dead holder's rows are handed over again after at most this.
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 30)
 # Accepted events whose task never ran are handed to Celery again after this long. With
 # the lease, this bounds recovery after a kill -9: Celery's own redelivery of an unacked
@@ -234,7 +234,7 @@ DELIVERY_RETENTION_BUDGET_SECONDS = float(env_str("DELIVERY_RETENTION_BUDGET_SEC
 DELIVERY_RETENTION_EVERY_SECONDS = float(env_str("DELIVERY_RETENTION_EVERY_SECONDS", "60"))
 # Hours are rolled up for Event Delivery this long after they end (retries stop within 4 h).
 DELIVERY_ROLLUP_AFTER_HOURS = env_int("DELIVERY_ROLLUP_AFTER_HOURS", 5)
-# Connection Health: error rates over the last minutes; see delivery/health.py.
+# Connection Health: error rates over the last minutes; see delivery/health/evaluate.py.
 HEALTH_WINDOW_MINUTES = env_int("HEALTH_WINDOW_MINUTES", 15)
 HEALTH_MIN_EVENTS = env_int("HEALTH_MIN_EVENTS", 5)
 HEALTH_DEGRADED_ERROR_RATE = float(env_str("HEALTH_DEGRADED_ERROR_RATE", "0.1"))

@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from delivery import services
 from delivery.api.queries import destination_by_id, destinations_list, source_by_id
 from delivery.catalog import WEBHOOK, function_metadata, webhook_metadata
+from delivery.kinds.url_masking import masked_url
 from delivery.models import Destination, DestinationKind, Source
-from delivery.url_masking import masked_url
 from functions.api.queries import function_by_api_id
 from functions.instances import instance_settings_masked
 from functions.models import FunctionClass, ResourceType

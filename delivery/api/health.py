@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from delivery.health_queries import Connection, connections
+from delivery.health.queries import Connection, connections
 from workspace.api.views import ApiView
 
 

@@ -8,14 +8,14 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from delivery.console.event_delivery import destination_in
-from delivery.health_queries import connections, recent_alerts
-from delivery.health_services import (
+from delivery.health.queries import connections, recent_alerts
+from delivery.health.services import (
     alert_subscription_set,
     connection_auto_disable_set,
     workspace_alert_webhook_set,
 )
+from delivery.kinds.url_masking import masked_url
 from delivery.models import AlertSubscription
-from delivery.url_masking import masked_url
 from functions.models import FunctionClass
 from workspace.audit import Actor
 from workspace.console.shell import console_render, console_view, current_workspace

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import pytest
 
-from delivery.backoff import RETRY_WINDOW, next_attempt_time, retry_delay_cap
+from delivery.ledger.retry import RETRY_WINDOW, next_attempt_time, retry_delay_cap
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -80,7 +80,7 @@ def test_backoff_retry_after_beyond_the_window_is_capped_at_its_end():
 
 
 def test_backoff_retry_after_reads_seconds_and_http_dates():
-    from delivery.backoff import retry_after_seconds
+    from delivery.ledger.retry import retry_after_seconds
 
     assert retry_after_seconds(" 3 ") == 3.0
     assert retry_after_seconds("Thu, 01 Jan 2026 00:01:00 GMT", now=START) == 60.0

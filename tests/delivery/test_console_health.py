@@ -2,7 +2,7 @@
 
 import pytest
 
-from delivery.health import health_evaluate
+from delivery.health.evaluate import health_evaluate
 from delivery.models import ConnectionHealth, EventDelivery
 from functions.instances import insert_instance_create
 from tests.factories import (

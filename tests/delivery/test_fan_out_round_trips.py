@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from delivery import outbox
-from delivery.ledger import deliveries_record
+from delivery.ingest import outbox
+from delivery.ledger.outcomes import Outcome
+from delivery.ledger.rows import deliveries_record
 from delivery.models import (
     DeliveryStatus,
     Destination,
@@ -21,7 +22,6 @@ from delivery.models import (
     FilterAction,
     OutboxEntry,
 )
-from delivery.outcomes import Outcome
 from functions.instances import insert_instance_create
 from functions.models import FunctionInstance
 from tests.delivery.helpers import track

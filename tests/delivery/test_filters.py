@@ -2,13 +2,13 @@
 
 import pytest
 
-from delivery.destination_filters import (
+from delivery.models import DestinationFilter
+from delivery.routing.expressions import FilterSyntaxError, matches, parse_expression
+from delivery.routing.filters import (
     apply_filters,
     compile_filters,
     destination_filter_create,
 )
-from delivery.filters import FilterSyntaxError, matches, parse_expression
-from delivery.models import DestinationFilter
 from tests.factories import source_factory, webhook_factory
 from workspace.audit import SYSTEM
 from workspace.errors import InvalidInput

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from delivery.alerts import alert_send
-from delivery.health import health_evaluate
+from delivery.health.alerts import alert_send
+from delivery.health.evaluate import health_evaluate
 from delivery.models import (
     AlertSubscription,
     ConnectionHealth,

@@ -5,16 +5,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from delivery import ledger_writes
 from delivery.attempts import lease_rows
-from delivery.ledger import (
+from delivery.ledger import statements
+from delivery.ledger.outcomes import Outcome, error_outcome
+from delivery.ledger.rows import (
     deliveries_claim,
     deliveries_open,
     deliveries_record,
     suspect_attempt_count,
 )
 from delivery.models import DeliveryStatus, EventDelivery
-from delivery.outcomes import Outcome, error_outcome
 from tests.delivery.helpers import track
 from tests.factories import source_factory, webhook_factory
 
@@ -135,7 +135,7 @@ def _opened(hook, ids):
 @pytest.mark.parametrize("vendor", ["postgresql", "other"])
 def test_open_keeps_existing_rows_and_returns_the_new_ones(hook, vendor, monkeypatch):
     if vendor == "other":  # the ORM path of the embedded SQLite default
-        monkeypatch.setattr(ledger_writes.connection, "vendor", "sqlite")
+        monkeypatch.setattr(statements.connection, "vendor", "sqlite")
     deliveries_open(_opened(hook, ["a", "b"]))
     created = deliveries_open(_opened(hook, ["b", "c", "c", "d"]))
     assert sorted(r.message_id for r in created) == ["c", "d"]
@@ -148,7 +148,7 @@ def test_open_keeps_existing_rows_and_returns_the_new_ones(hook, vendor, monkeyp
 @pytest.mark.parametrize("vendor", ["postgresql", "other"])
 def test_record_is_fenced_by_the_lease_token_on_every_database(hook, vendor, monkeypatch):
     if vendor == "other":
-        monkeypatch.setattr(ledger_writes.connection, "vendor", "sqlite")
+        monkeypatch.setattr(statements.connection, "vendor", "sqlite")
     rows, _, token = deliveries_claim(destination=hook, token=_leased(hook, n=2))
     EventDelivery.objects.filter(pk=rows[0].pk).update(lease_token="someone-else")
     recorded = deliveries_record(
@@ -161,7 +161,7 @@ def test_record_is_fenced_by_the_lease_token_on_every_database(hook, vendor, mon
 
 
 def test_fan_out_builds_rows_in_the_models_field_order():
-    from delivery.outbox import _ROW_FIELDS
+    from delivery.ingest.outbox import _ROW_FIELDS
 
     assert [f.attname for f in EventDelivery._meta.concrete_fields] == _ROW_FIELDS
 
@@ -171,19 +171,19 @@ def test_ledger_json_falls_back_for_what_orjson_refuses():
     from datetime import datetime
 
     now = timezone.now()
-    fallback = json.loads(ledger_writes.json_text({"big": 2**70, "at": now, "text": "é"}))
+    fallback = json.loads(statements.json_text({"big": 2**70, "at": now, "text": "é"}))
     assert fallback["big"] == 2**70 and fallback["text"] == "é"
     # json's DjangoJSONEncoder keeps milliseconds.
     assert datetime.fromisoformat(fallback["at"]) == now.replace(
         microsecond=now.microsecond // 1000 * 1000
     )
-    assert datetime.fromisoformat(json.loads(ledger_writes.json_text({"at": now}))["at"]) == now
+    assert datetime.fromisoformat(json.loads(statements.json_text({"at": now}))["at"]) == now
 
 
 def test_batch_sizes_are_measured_as_json_measures_them():
     import json
 
-    from delivery.handlers import _encoded_size
+    from delivery.kinds.function import _encoded_size
 
     for value in ([{"a": 1, "b": "x"}], [{"t": "é☃"}], [{"n": 2**70}], [{"f": 0.1}]):
         assert _encoded_size(value) == len(json.dumps(value, separators=(",", ":")))
@@ -210,7 +210,7 @@ def test_record_of_a_function_failure_with_lone_surrogates_stores_replacement_ch
 def test_ledger_lease_renewal_extends_only_the_rows_its_token_holds(hook, settings):
     from datetime import timedelta
 
-    from delivery.leases import leases_renew
+    from delivery.ledger.leases import leases_renew
 
     if connection.vendor != "postgresql":
         pytest.skip("renewal runs on PostgreSQL")
@@ -230,7 +230,7 @@ def test_ledger_lease_renewal_extends_only_the_rows_its_token_holds(hook, settin
 
 
 def test_ledger_release_hands_rows_back_unattempted(hook):
-    from delivery.ledger import deliveries_release
+    from delivery.ledger.rows import deliveries_release
 
     _leased(hook, 2, token="t9")
     assert deliveries_release(token="t9") == 2

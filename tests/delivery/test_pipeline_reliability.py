@@ -253,7 +253,7 @@ def test_outbox_entry_whose_task_was_lost_is_handed_over_again(workspace, worker
 def test_rows_whose_attempts_crashed_every_time_are_failed_not_looped(workspace, pipeline_settings):
     from django.utils import timezone
 
-    from delivery.ledger import deliveries_claim
+    from delivery.ledger.rows import deliveries_claim
 
     hook = webhook_factory(source_factory(workspace), "http://127.0.0.1:9/none")
     EventDelivery.objects.create(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from delivery.destination_filters import destination_filter_create
 from delivery.models import DeliveryStatus, EventDelivery
+from delivery.routing.filters import destination_filter_create
 from delivery.services import destination_update
 from tests.delivery.helpers import basic, post_batch, track, wait_final
 from tests.factories import source_factory, webhook_factory

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from delivery.ledger.retention import ledger_prune
 from delivery.models import DeliveryStatus, EventDelivery
-from delivery.retention import ledger_prune
 from tests.factories import source_factory, webhook_factory
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from delivery.ledger.retention import ledger_prune
+from delivery.ledger.rollups import floor_hour, rollups_advance
 from delivery.models import DeliveryRollup, DeliveryStatus, DirtyRollupHour, EventDelivery
 from delivery.queries import _live_metrics, delivery_metrics
 from delivery.replay import deliveries_replay_chosen
-from delivery.retention import ledger_prune
-from delivery.rollups import floor_hour, rollups_advance
 from tests.factories import source_factory, webhook_factory
 from workspace.audit import SYSTEM
 

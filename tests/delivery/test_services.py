@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from delivery.destination_filters import destination_filter_create, destination_filter_delete
 from delivery.models import (
     DeliveryStatus,
     Destination,
@@ -14,6 +13,7 @@ from delivery.models import (
     Source,
 )
 from delivery.replay import deliveries_replay_selected
+from delivery.routing.filters import destination_filter_create, destination_filter_delete
 from delivery.services import (
     destination_create_function,
     destination_create_webhook,

@@ -90,8 +90,8 @@ def test_sweeper_gives_slow_destinations_one_lane_of_small_chunks(workspace, set
 
 
 def test_a_deferred_outcome_gives_its_attempt_back_and_is_due_at_once(workspace):
-    from delivery.ledger import _apply
-    from delivery.outcomes import deferred_outcome
+    from delivery.ledger.outcomes import deferred_outcome
+    from delivery.ledger.rows import _apply
 
     hook = webhook_factory(source_factory(workspace), "http://127.0.0.1:9/x")
     row = _due(hook, "d")

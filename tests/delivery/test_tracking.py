@@ -24,7 +24,9 @@ def source(workspace):
 def published(monkeypatch):
     """The broker, mocked: what the tracking API handed to Celery."""
     sent: list[str] = []
-    monkeypatch.setattr("delivery.outbox.outbox_publish", lambda entry_id: sent.append(entry_id))
+    monkeypatch.setattr(
+        "delivery.ingest.outbox.outbox_publish", lambda entry_id: sent.append(entry_id)
+    )
     return sent
 
 
@@ -122,12 +124,12 @@ def test_batch_events_inherit_context_and_keep_their_message_ids(client, source,
 
 
 def test_broker_down_is_503_and_nothing_half_accepted(client, source, monkeypatch):
-    from delivery.outbox import BrokerUnavailable
+    from delivery.ingest.outbox import BrokerUnavailable
 
     def refuse(entry_id):
         raise BrokerUnavailable("connection refused")
 
-    monkeypatch.setattr("delivery.outbox.outbox_publish", refuse)
+    monkeypatch.setattr("delivery.ingest.outbox.outbox_publish", refuse)
     response = post_batch(client, source.write_key, track(3))
     assert response.status_code == 503
     assert response.json()["errors"][0]["type"] == "unavailable"

@@ -41,7 +41,7 @@ TRACKING_ERROR_KEYS = frozenset({"errors", "code", "message"})
 
 @pytest.fixture
 def source(workspace, monkeypatch):
-    monkeypatch.setattr("delivery.outbox.outbox_publish", lambda entry_id: None)
+    monkeypatch.setattr("delivery.ingest.outbox.outbox_publish", lambda entry_id: None)
     return source_factory(workspace)
 
 

@@ -23,7 +23,9 @@ def source(workspace):
 @pytest.fixture
 def published(monkeypatch):
     sent: list[str] = []
-    monkeypatch.setattr("delivery.outbox.outbox_publish", lambda entry_id: sent.append(entry_id))
+    monkeypatch.setattr(
+        "delivery.ingest.outbox.outbox_publish", lambda entry_id: sent.append(entry_id)
+    )
     return sent
 
 

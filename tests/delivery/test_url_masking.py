@@ -4,10 +4,10 @@ the audit trail and delivery records; a masked URL sent back keeps the stored on
 import pytest
 from django.urls import reverse
 
+from delivery.kinds.url_masking import masked_url, url_unmasked
+from delivery.kinds.webhook import webhook_send
 from delivery.models import Destination
 from delivery.services import destination_create_webhook, destination_update
-from delivery.url_masking import masked_url, url_unmasked
-from delivery.webhook import webhook_send
 from tests.api_client import error_of
 from tests.factories import UserFactory, source_factory
 from workspace.audit import SYSTEM

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from delivery.webhook import webhook_send
+from delivery.kinds.webhook import webhook_send
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_webhook_batch_stops_at_its_first_timeout_when_asked(settings, receiver,
     import threading
     import time
 
-    from delivery import webhook
+    from delivery.kinds import webhook
 
     settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
     settings.DELIVERY_WEBHOOK_TIMEOUT_SECONDS, settings.DELIVERY_WEBHOOK_CONCURRENCY = 0.5, 2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from delivery.health import health_evaluate
+from delivery.health.evaluate import health_evaluate
 from delivery.models import EventDelivery
 from functions.instances import insert_instance_create
 from tests.delivery.conftest import (  # noqa: F401 (fixtures)

@@ -15,11 +15,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from delivery.destination_filters import apply_filters, compile_filters
-from delivery.handlers import has_batch_handler
+from delivery.kinds.function import has_batch_handler
+from delivery.kinds.pipeline import insert_instance_of
 from delivery.lanes import is_slow
-from delivery.ledger import deliveries_open, lease_until
-from delivery.ledger_writes import UNFLUSHED, commit_unflushed
+from delivery.ledger.rows import deliveries_open, lease_until
+from delivery.ledger.statements import UNFLUSHED, commit_unflushed
 from delivery.models import (
     DeliveryStatus,
     Destination,
@@ -28,8 +28,8 @@ from delivery.models import (
     OutboxEntry,
     Source,
 )
-from delivery.pipeline import insert_instance_of
-from delivery.routing import destination_names, is_routed
+from delivery.routing.filters import apply_filters, compile_filters
+from delivery.routing.integrations import destination_names, is_routed
 from functions.models import FunctionClass, FunctionInstance, FunctionVersion
 from workspace.stored_json import StoredJSONDecoder
 

@@ -28,9 +28,9 @@ import orjson
 import pycurl  # type: ignore[import-untyped, unused-ignore]
 from django.conf import settings
 
-from delivery.backoff import retry_after_seconds
-from delivery.outcomes import Outcome, deferred_outcome, error_outcome
-from delivery.url_masking import masked_url
+from delivery.kinds.url_masking import masked_url
+from delivery.ledger.outcomes import Outcome, deferred_outcome, error_outcome
+from delivery.ledger.retry import retry_after_seconds
 from functions.runtime.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
 

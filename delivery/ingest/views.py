@@ -13,16 +13,16 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from delivery.models import Source
-from delivery.outbox import BrokerUnavailable, events_accept
-from delivery.tracking.decoding import UndecodableBody, body_decoded
-from delivery.validation import (
+from delivery.ingest.decoding import UndecodableBody, body_decoded
+from delivery.ingest.outbox import BrokerUnavailable, events_accept
+from delivery.ingest.validation import (
     MAX_REQUEST_BYTES,
     InvalidEvent,
     Refusal,
     events_from_body,
     has_control_characters,
 )
+from delivery.models import Source
 from workspace.json_input import JSONInputError, json_parse
 from workspace.operations.metrics import events_counted
 

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import QuerySet
 
+from delivery.kinds.webhook import webhook_send
 from delivery.models import AlertSubscription, Destination, HealthAlert
-from delivery.webhook import webhook_send
 from workspace.models import Role
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from delivery.tracking.views import track_call
+from delivery.ingest.views import track_call
 
 KINDS = ("track", "identify", "page", "screen", "group", "alias", "batch")
 

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 
-from delivery.outcomes import Outcome, deferred_outcome, error_outcome
+from delivery.ledger.outcomes import Outcome, deferred_outcome, error_outcome
 from functions.crypto import DecryptionFailed
 from functions.instances import instance_settings_decrypted
 from functions.models import FunctionInstance

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from delivery.tracking.clock import timestamps_corrected
+from delivery.ingest.clock import timestamps_corrected
 
 EVENT_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 MAX_EVENT_BYTES = 32 * 1024

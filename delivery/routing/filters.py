@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
-from delivery.filters import FilterSyntaxError, Node, matches, parse_expression
 from delivery.models import Destination, DestinationFilter, FilterAction
+from delivery.routing.expressions import FilterSyntaxError, Node, matches, parse_expression
 from workspace.audit import Actor, audit_record
 from workspace.errors import InvalidInput
 

@@ -4,12 +4,12 @@ the destination function. Destination filters ran before, when the events were f
 from functools import partial
 from typing import Any
 
-from delivery.handlers import run_instance
+from delivery.kinds.function import run_instance
+from delivery.kinds.webhook import Settled, webhook_send
 from delivery.lanes import in_slow_lane, kill_budget
+from delivery.ledger.outcomes import Outcome
 from delivery.models import Destination, DestinationKind
-from delivery.outcomes import Outcome
 from delivery.services import webhook_headers
-from delivery.webhook import Settled, webhook_send
 from functions.models import FunctionInstance
 
 

@@ -11,10 +11,10 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from delivery.backoff import next_attempt_time
-from delivery.ledger_writes import commit_unflushed, rows_insert, rows_record
+from delivery.ledger.outcomes import DEFERRED, FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
+from delivery.ledger.retry import next_attempt_time
+from delivery.ledger.statements import commit_unflushed, rows_insert, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
-from delivery.outcomes import DEFERRED, FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
 
 
 class Claim(NamedTuple):

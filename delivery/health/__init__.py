@@ -1,0 +1,1 @@
+"""Connection Health: states evaluated from the ledger, their reads and settings, alerts."""
