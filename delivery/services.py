@@ -10,7 +10,6 @@ from delivery.kinds.url_masking import masked_url, url_unmasked
 from delivery.kinds.webhook import header_problem
 from delivery.models import Destination, DestinationKind, Source
 from delivery.source_slugs import slug_checked, slug_for_name
-from functions.crypto import decrypt_value, encrypt_value
 from functions.instances import (
     build_instance,
     instance_delete,
@@ -21,6 +20,7 @@ from functions.models import FunctionClass, FunctionInstance, ResourceType
 from functions.schema import is_masked
 from workspace.audit import REDACTED, Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
+from workspace.infra.secrets import decrypt_value, encrypt_value
 from workspace.models import Workspace
 
 MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 9

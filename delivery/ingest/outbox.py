@@ -19,6 +19,7 @@ from delivery.kinds.pipeline import insert_instance_of
 from delivery.ledger.rows import deliveries_open, lease_until
 from delivery.ledger.statements import commit_unflushed
 from delivery.models import DeliveryStatus, Destination, EventDelivery, OutboxEntry, Source
+from delivery.publishing import PROCESS_OUTBOX_ENTRY, task_publish
 from delivery.routing.filters import apply_filters, compile_filters
 from delivery.routing.integrations import destination_names, is_routed
 
@@ -40,12 +41,8 @@ def _entry_lock(entry_id: uuid.UUID) -> None:
 
 
 def outbox_publish(entry_id: uuid.UUID) -> None:
-    from delivery.tasks import process_outbox_entry
-
     try:
-        process_outbox_entry.apply_async(
-            args=(str(entry_id),), retry=True, retry_policy=_PUBLISH_RETRY
-        )
+        task_publish(PROCESS_OUTBOX_ENTRY, str(entry_id), retry=True, retry_policy=_PUBLISH_RETRY)
     except (OperationalError, OSError) as error:
         raise BrokerUnavailable(str(error)) from error
 

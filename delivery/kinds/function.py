@@ -9,10 +9,10 @@ import orjson
 from django.conf import settings
 
 from delivery.ledger.outcomes import Outcome, error_outcome
-from functions.crypto import DecryptionFailed
 from functions.instances import instance_settings_decrypted
 from functions.models import FunctionInstance
 from functions.schema import sensitive_names, setting_value_errors
+from workspace.infra.secrets import DecryptionFailed
 
 _BATCH_HANDLER = re.compile(r"\bonBatch\b")
 

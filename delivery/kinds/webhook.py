@@ -31,7 +31,7 @@ from django.conf import settings
 from delivery.kinds.url_masking import masked_url
 from delivery.ledger.outcomes import Outcome, error_outcome
 from delivery.ledger.retry import retry_after_seconds
-from functions.runtime.addresses import BlockedAddress, resolve
+from workspace.infra.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
 
 USER_AGENT = "functions-webhook/1.0"

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from delivery.models import Destination
-from functions.crypto import rotate_value
 from functions.models import FunctionInstance
+from workspace.infra.secrets import rotate_value
 
 
 class Command(BaseCommand):
