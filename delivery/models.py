@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.fields.json import KeyTextTransform
 
+from delivery.ledger.retry import MAX_ATTEMPTS
 from workspace.ids import new_id, new_write_key
 from workspace.models import Workspace
 from workspace.stored_json import StoredJSONDecoder
@@ -52,7 +53,7 @@ class Destination(models.Model):
         on_delete=models.CASCADE,
         related_name="destination",
     )
-    max_attempts = models.PositiveSmallIntegerField(default=9)
+    max_attempts = models.PositiveSmallIntegerField(default=MAX_ATTEMPTS)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,11 +92,11 @@ class DeliveryStatus(models.TextChoices):
 # Outcomes that are not failures (in this order: the failures index and its queries must
 # spell the same list for PostgreSQL to use the index).
 NOT_ERROR_STATUSES = (
-    "delivered",
-    "filtered",
-    "filtered_by_destination_filter",
-    "dropped",
-    "retrying",
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.FILTERED,
+    DeliveryStatus.FILTERED_BY_DESTINATION_FILTER,
+    DeliveryStatus.DROPPED,
+    DeliveryStatus.RETRYING,
 )
 
 
@@ -147,7 +148,7 @@ class EventDelivery(models.Model):
             # Only pending rows: the sweeper's due rows, and the claim of a lease's rows.
             models.Index(
                 fields=["next_attempt_at"],
-                condition=models.Q(status="retrying"),
+                condition=models.Q(status=DeliveryStatus.RETRYING),
                 name="delivery_due_idx",
             ),
             models.Index(
@@ -160,15 +161,7 @@ class EventDelivery(models.Model):
             # The failure breakdown reads only failures, a small share of the ledger.
             models.Index(
                 fields=["destination", "received_at"],
-                condition=~models.Q(
-                    status__in=[
-                        "delivered",
-                        "filtered",
-                        "filtered_by_destination_filter",
-                        "dropped",
-                        "retrying",
-                    ]
-                ),
+                condition=~models.Q(status__in=list(NOT_ERROR_STATUSES)),
                 name="delivery_failures_idx",
             ),
             # Event Delivery's search by userId.

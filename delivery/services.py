@@ -8,6 +8,7 @@ from django.db import transaction
 from delivery.catalog import HTTP_API
 from delivery.kinds.url_masking import masked_url, url_unmasked
 from delivery.kinds.webhook import header_problem
+from delivery.ledger.retry import MAX_ATTEMPTS, MIN_ATTEMPTS
 from delivery.models import Destination, DestinationKind, Source
 from delivery.source_slugs import slug_checked, slug_for_name
 from functions.instances import (
@@ -22,8 +23,6 @@ from workspace.audit import REDACTED, Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
 from workspace.infra.secrets import decrypt_value, encrypt_value
 from workspace.models import Workspace
-
-MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 9
 
 
 def _check_name(name: Any) -> str:

@@ -13,6 +13,7 @@ from delivery import services
 from delivery.api.queries import destination_by_id, destinations_list, source_by_id
 from delivery.catalog import WEBHOOK, function_metadata, webhook_metadata
 from delivery.kinds.url_masking import masked_url
+from delivery.ledger.retry import MAX_ATTEMPTS, MIN_ATTEMPTS
 from delivery.models import Destination, DestinationKind, Source
 from functions.api.queries import function_by_api_id
 from functions.instances import instance_settings_masked
@@ -129,7 +130,7 @@ class DestinationUpdateSerializer(StrictSerializer):
         help_text="Masked values (a header value, the url) sent back keep the stored ones.",
     )
     maxAttempts = serializers.IntegerField(
-        required=False, min_value=services.MIN_ATTEMPTS, max_value=services.MAX_ATTEMPTS
+        required=False, min_value=MIN_ATTEMPTS, max_value=MAX_ATTEMPTS
     )
 
 

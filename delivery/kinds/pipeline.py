@@ -7,7 +7,7 @@ from typing import Any
 from delivery.kinds.function import run_instance
 from delivery.kinds.webhook import Settled, webhook_send
 from delivery.ledger.outcomes import Outcome
-from delivery.models import Destination, DestinationKind
+from delivery.models import DeliveryStatus, Destination, DestinationKind
 from delivery.services import webhook_headers
 from functions.models import FunctionInstance
 
@@ -38,7 +38,7 @@ def _send(
     )
     for outcome in outcomes:
         if outcome.status == "success":
-            outcome.status = "delivered"
+            outcome.status = DeliveryStatus.DELIVERED
     return outcomes
 
 
@@ -61,7 +61,7 @@ def deliver_events(
             if outcome.status == "success" and isinstance(outcome.output, dict):
                 current[index] = outcome.output
             elif outcome.status == "success":
-                outcomes[index] = Outcome("filtered", logs=outcome.logs)
+                outcomes[index] = Outcome(DeliveryStatus.FILTERED, logs=outcome.logs)
             else:
                 outcomes[index] = outcome
     pending = [index for index, outcome in enumerate(outcomes) if outcome is None]
