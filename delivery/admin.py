@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from delivery.kinds.url_masking import masked_url
+from delivery.kinds.webhook_destination import check_webhook_settings, webhook_headers
 from delivery.models import (
     Destination,
     DestinationFilter,
@@ -26,7 +27,6 @@ from delivery.routing.filters import (
     destination_filter_delete,
 )
 from delivery.services import (
-    check_webhook_settings,
     destination_create_function,
     destination_create_webhook,
     destination_delete,
@@ -34,7 +34,6 @@ from delivery.services import (
     source_create,
     source_delete,
     source_update,
-    webhook_headers,
 )
 from functions.admin_access import (
     WORKSPACE_FILTER,

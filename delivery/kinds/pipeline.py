@@ -1,14 +1,15 @@
-"""One destination's handling of a batch of events: the insert function, then the webhook or
-the destination function. Destination filters ran before, when the events were fanned out."""
+"""One destination's handling of a batch of events: the insert function, then the
+destination's kind (a webhook, a destination function). Destination filters ran before, when
+the events were fanned out."""
 
 from functools import partial
 from typing import Any
 
 from delivery.kinds.function import run_instance
-from delivery.kinds.webhook import Settled, webhook_send
+from delivery.kinds.registry import kind_of
+from delivery.kinds.webhook import Settled
 from delivery.ledger.outcomes import Outcome
-from delivery.models import DeliveryStatus, Destination, DestinationKind
-from delivery.services import webhook_headers
+from delivery.models import DeliveryStatus, Destination
 from functions.models import FunctionInstance
 
 
@@ -25,21 +26,7 @@ def _send(
 ) -> list[Outcome]:
     if not events:
         return []
-    if destination.kind == DestinationKind.WEBHOOK:
-        return webhook_send(
-            url=destination.webhook_url,
-            headers=webhook_headers(destination),
-            events=events,
-            settled=settled,
-        )
-    assert destination.function_instance is not None
-    outcomes = run_instance(
-        instance=destination.function_instance, kind="destination", events=events
-    )
-    for outcome in outcomes:
-        if outcome.status == "success":
-            outcome.status = DeliveryStatus.DELIVERED
-    return outcomes
+    return kind_of(destination).send(destination, events, settled)
 
 
 def _told(settled: Settled, pending: list[int], index: int, outcome: Outcome) -> None:

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from delivery.kinds.webhook_destination import webhook_headers
 from delivery.models import Destination, DestinationFilter, DestinationKind, Source
-from delivery.services import webhook_headers
 from functions.models import FunctionInstance
 from tests.factories import UserFactory, function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM

@@ -2,8 +2,8 @@
 
 import pytest
 
+from delivery.kinds.webhook_destination import webhook_headers
 from delivery.models import Destination, Source
-from delivery.services import webhook_headers
 from functions.instances import instance_settings_decrypted
 from tests.api_client import api_for, audit_count, error_of
 from tests.factories import WorkspaceFactory, function_factory, source_factory

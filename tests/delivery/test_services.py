@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from delivery.kinds.webhook_destination import webhook_headers
 from delivery.models import (
     DeliveryStatus,
     Destination,
@@ -21,7 +22,6 @@ from delivery.services import (
     destination_update,
     source_create,
     source_update,
-    webhook_headers,
 )
 from functions.instances import instance_settings_decrypted
 from functions.models import FunctionInstance

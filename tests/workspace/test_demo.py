@@ -5,8 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from delivery.kinds.webhook_destination import webhook_headers
 from delivery.models import Destination
-from delivery.services import destination_update, webhook_headers
+from delivery.services import destination_update
 from tests.factories import UserFactory
 from workspace.audit import SYSTEM
 from workspace.demo import receiver_token_create

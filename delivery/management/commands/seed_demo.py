@@ -6,12 +6,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from delivery.kinds.registry import kind_of
 from delivery.models import Destination, Source
 from delivery.services import (
     destination_create_webhook,
     destination_update,
     source_create,
-    webhook_headers,
 )
 from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
@@ -101,7 +101,7 @@ class Command(BaseCommand):
         ).first()
         if webhook is None:
             return
-        current = {"url": webhook.webhook_url, "headers": webhook_headers(webhook)}
+        current = kind_of(webhook).settings_stored(webhook)
         if current != receiver:
             destination_update(destination=webhook, actor=SYSTEM, settings=receiver)
 
