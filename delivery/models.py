@@ -43,9 +43,11 @@ class Destination(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=DestinationKind.choices)
     enabled = models.BooleanField(default=True)
-    webhook_url = models.URLField(max_length=2000, blank=True)
-    # Header values often carry credentials: kept encrypted as one Fernet token.
-    webhook_headers_encrypted = models.TextField(blank=True)
+    # The kind's own settings (delivery/kinds/): plain ones as JSON (a webhook's `url`), secret
+    # ones as one Fernet token (a webhook's headers, whose values often carry credentials).
+    # A destination function's settings are its instance's.
+    kind_settings = models.JSONField(default=dict, blank=True)
+    kind_secrets_encrypted = models.TextField(blank=True)
     function_instance = models.OneToOneField(
         "functions.FunctionInstance",
         null=True,

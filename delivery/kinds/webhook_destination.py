@@ -1,5 +1,7 @@
-"""The webhook kind: a POST of JSON per event to `url`, with `headers` (kept encrypted: their
-values often carry credentials). The URL is shown masked as well (userinfo, query values)."""
+"""The webhook kind: a POST of JSON per event to `url`, with `headers`. The URL is
+`kind_settings["url"]`; the headers, whose values often carry credentials, are the kind's
+secrets (`kind_secrets_encrypted`, one Fernet token of the name -> value object). Both are
+shown masked (the URL's userinfo and query values, the header values)."""
 
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,10 +44,15 @@ def check_webhook_settings(settings: Any) -> tuple[str, dict[str, str]]:
     return url, headers
 
 
+def webhook_url(destination: Destination) -> str:
+    return str(destination.kind_settings.get("url", ""))
+
+
 def webhook_headers(destination: Destination) -> dict[str, str]:
-    if not destination.webhook_headers_encrypted:
+    if not destination.kind_secrets_encrypted:
         return {}
-    return decrypt_value(destination.webhook_headers_encrypted)
+    headers: dict[str, str] = decrypt_value(destination.kind_secrets_encrypted)
+    return headers
 
 
 def _merged_webhook_settings(destination: Destination, settings: Any) -> dict[str, Any]:
@@ -54,9 +61,9 @@ def _merged_webhook_settings(destination: Destination, settings: Any) -> dict[st
     if not isinstance(settings, dict):
         raise InvalidInput("settings must be an object", field="settings")
     stored = webhook_headers(destination)
-    merged = {"url": destination.webhook_url, "headers": stored, **settings}
+    merged = {"url": webhook_url(destination), "headers": stored, **settings}
     if isinstance(merged["url"], str):
-        merged["url"] = url_unmasked(merged["url"], destination.webhook_url)
+        merged["url"] = url_unmasked(merged["url"], webhook_url(destination))
     if isinstance(merged["headers"], dict):
         for name, value in merged["headers"].items():
             if is_masked(value) and name not in stored:
@@ -84,23 +91,23 @@ class WebhookKind(Kind):
         return {"url": url, "headers": headers}
 
     def settings_store(self, destination: Destination, settings: dict[str, Any]) -> None:
-        destination.webhook_url = settings["url"]
+        destination.kind_settings = {"url": settings["url"]}
         headers = settings["headers"]
-        destination.webhook_headers_encrypted = encrypt_value(headers) if headers else ""
+        destination.kind_secrets_encrypted = encrypt_value(headers) if headers else ""
 
     def settings_stored(self, destination: Destination) -> dict[str, Any]:
-        return {"url": destination.webhook_url, "headers": webhook_headers(destination)}
+        return {"url": webhook_url(destination), "headers": webhook_headers(destination)}
 
     def settings_masked(self, destination: Destination) -> dict[str, Any]:
         headers = webhook_headers(destination)
         return {
-            "url": masked_url(destination.webhook_url),
+            "url": masked_url(webhook_url(destination)),
             "headers": {name: mask(value) for name, value in headers.items()},
         }
 
     def snapshot(self, destination: Destination) -> dict[str, Any]:
         return {
-            "url": masked_url(destination.webhook_url),
+            "url": masked_url(webhook_url(destination)),
             "headers": dict.fromkeys(webhook_headers(destination), REDACTED),
         }
 
@@ -108,7 +115,7 @@ class WebhookKind(Kind):
         self, destination: Destination, events: list[dict[str, Any]], settled: Settled | None
     ) -> list[Outcome]:
         return webhook_send(
-            url=destination.webhook_url,
+            url=webhook_url(destination),
             headers=webhook_headers(destination),
             events=events,
             settled=settled,

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.db.models.fields.json import KeyTextTransform
 
 from delivery.kinds.registry import kind_of
 from delivery.models import Destination, Source
@@ -96,9 +97,11 @@ class Command(BaseCommand):
     def _bind_receiver(self, workspace: Workspace, receiver: dict[str, Any]) -> None:
         """A demo seeded before (another port, an older token or a receiver that was open)
         points at this run's receiver again; a demo webhook sent elsewhere is left alone."""
-        webhook = Destination.objects.filter(
-            workspace=workspace, name="Demo webhook", webhook_url__contains="/demo/receiver"
-        ).first()
+        webhook = (
+            Destination.objects.alias(url=KeyTextTransform("url", "kind_settings"))
+            .filter(workspace=workspace, name="Demo webhook", url__contains="/demo/receiver")
+            .first()
+        )
         if webhook is None:
             return
         current = kind_of(webhook).settings_stored(webhook)
