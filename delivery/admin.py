@@ -12,6 +12,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from delivery.kinds.url_masking import masked_url
+from delivery.kinds.webhook_destination import (
+    check_webhook_settings,
+    webhook_headers,
+    webhook_url,
+)
 from delivery.models import (
     Destination,
     DestinationFilter,
@@ -26,7 +31,6 @@ from delivery.routing.filters import (
     destination_filter_delete,
 )
 from delivery.services import (
-    check_webhook_settings,
     destination_create_function,
     destination_create_webhook,
     destination_delete,
@@ -34,7 +38,6 @@ from delivery.services import (
     source_create,
     source_delete,
     source_update,
-    webhook_headers,
 )
 from functions.admin_access import (
     WORKSPACE_FILTER,
@@ -204,7 +207,7 @@ class DestinationForm(forms.ModelForm):
 
     class Meta:
         model = Destination
-        fields = ["source", "name", "kind", "enabled", "webhook_url", "max_attempts"]
+        fields = ["source", "name", "kind", "enabled", "max_attempts"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -216,8 +219,8 @@ class DestinationForm(forms.ModelForm):
                 workspace=self.instance.workspace, resource_type=ResourceType.INSERT_DESTINATION
             )
         # Shown masked like a secret; posting the masked URL back keeps the stored one.
-        if self.instance.pk and self.instance.webhook_url:
-            self.initial["webhook_url"] = masked_url(self.instance.webhook_url)
+        if self.instance.pk and (url := webhook_url(self.instance)):
+            self.initial["webhook_url"] = masked_url(url)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -353,7 +356,7 @@ class DestinationAdmin(OperatorAdmin):
     @admin.display(description="target")
     def target(self, destination: Destination) -> str:
         if destination.kind == DestinationKind.WEBHOOK:
-            return masked_url(destination.webhook_url)
+            return masked_url(webhook_url(destination))
         instance = destination.function_instance
         return f"function {instance.function}" if instance else "-"
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.fields.json import KeyTextTransform
 
+from delivery.ledger.retry import MAX_ATTEMPTS
 from workspace.ids import new_id, new_write_key
 from workspace.models import Workspace
 from workspace.stored_json import StoredJSONDecoder
@@ -42,9 +43,11 @@ class Destination(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=DestinationKind.choices)
     enabled = models.BooleanField(default=True)
-    webhook_url = models.URLField(max_length=2000, blank=True)
-    # Header values often carry credentials: kept encrypted as one Fernet token.
-    webhook_headers_encrypted = models.TextField(blank=True)
+    # The kind's own settings (delivery/kinds/): plain ones as JSON (a webhook's `url`), secret
+    # ones as one Fernet token (a webhook's headers, whose values often carry credentials).
+    # A destination function's settings are its instance's.
+    kind_settings = models.JSONField(default=dict, blank=True)
+    kind_secrets_encrypted = models.TextField(blank=True)
     function_instance = models.OneToOneField(
         "functions.FunctionInstance",
         null=True,
@@ -52,7 +55,7 @@ class Destination(models.Model):
         on_delete=models.CASCADE,
         related_name="destination",
     )
-    max_attempts = models.PositiveSmallIntegerField(default=9)
+    max_attempts = models.PositiveSmallIntegerField(default=MAX_ATTEMPTS)
     # Until then its work runs in the slow lane only (delivery/lanes.py): it timed out lately.
     slow_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -93,11 +96,11 @@ class DeliveryStatus(models.TextChoices):
 # Outcomes that are not failures (in this order: the failures index and its queries must
 # spell the same list for PostgreSQL to use the index).
 NOT_ERROR_STATUSES = (
-    "delivered",
-    "filtered",
-    "filtered_by_destination_filter",
-    "dropped",
-    "retrying",
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.FILTERED,
+    DeliveryStatus.FILTERED_BY_DESTINATION_FILTER,
+    DeliveryStatus.DROPPED,
+    DeliveryStatus.RETRYING,
 )
 
 
@@ -149,7 +152,7 @@ class EventDelivery(models.Model):
             # Only pending rows: the sweeper's due rows, and the claim of a lease's rows.
             models.Index(
                 fields=["next_attempt_at"],
-                condition=models.Q(status="retrying"),
+                condition=models.Q(status=DeliveryStatus.RETRYING),
                 name="delivery_due_idx",
             ),
             models.Index(
@@ -162,15 +165,7 @@ class EventDelivery(models.Model):
             # The failure breakdown reads only failures, a small share of the ledger.
             models.Index(
                 fields=["destination", "received_at"],
-                condition=~models.Q(
-                    status__in=[
-                        "delivered",
-                        "filtered",
-                        "filtered_by_destination_filter",
-                        "dropped",
-                        "retrying",
-                    ]
-                ),
+                condition=~models.Q(status__in=list(NOT_ERROR_STATUSES)),
                 name="delivery_failures_idx",
             ),
             # Event Delivery's search by userId.

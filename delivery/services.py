@@ -1,29 +1,23 @@
 """Writes for sources and destinations, each with one audit event in its transaction."""
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 
 from delivery.catalog import HTTP_API
-from delivery.kinds.url_masking import masked_url, url_unmasked
-from delivery.kinds.webhook import header_problem
+from delivery.kinds.base import Kind
+from delivery.kinds.registry import KINDS, kind_of
+from delivery.ledger.retry import MAX_ATTEMPTS, MIN_ATTEMPTS
 from delivery.models import Destination, DestinationKind, Source
 from delivery.source_slugs import slug_checked, slug_for_name
-from functions.crypto import decrypt_value, encrypt_value
 from functions.instances import (
     build_instance,
     instance_delete,
-    instance_snapshot,
-    store_instance_settings,
 )
 from functions.models import FunctionClass, FunctionInstance, ResourceType
-from functions.schema import is_masked
-from workspace.audit import REDACTED, Actor, audit_record, diff_fields
+from workspace.audit import Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
 from workspace.models import Workspace
-
-MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 9
 
 
 def _check_name(name: Any) -> str:
@@ -130,74 +124,13 @@ def source_delete(*, source: Source, actor: Actor) -> None:
     source.delete()
 
 
-def check_webhook_settings(settings: Any) -> tuple[str, dict[str, str]]:
-    if not isinstance(settings, dict):
-        raise InvalidInput("settings must be an object", field="settings")
-    unknown = set(settings) - {"url", "headers"}
-    if unknown:
-        raise InvalidInput(
-            f"unknown webhook settings: {', '.join(sorted(unknown))}", field="settings"
-        )
-    url = settings.get("url")
-    if not isinstance(url, str) or not _is_web_url(url):
-        raise InvalidInput("settings.url must be an http(s) URL", field="settings.url")
-    headers = settings.get("headers") or {}
-    if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-    ):
-        raise InvalidInput("settings.headers must map names to strings", field="settings.headers")
-    for name, value in headers.items():
-        if (problem := header_problem(name, value)) is not None:
-            raise InvalidInput(f"settings.headers: {problem}", field="settings.headers")
-    return url, headers
-
-
-def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def webhook_headers(destination: Destination) -> dict[str, str]:
-    if not destination.webhook_headers_encrypted:
-        return {}
-    return decrypt_value(destination.webhook_headers_encrypted)
-
-
-def _merged_webhook_settings(destination: Destination, settings: Any) -> dict[str, Any]:
-    """Update semantics: an omitted url or headers keeps the stored one, and a masked URL or
-    header value sent back (as the API shows them) keeps the stored value."""
-    if not isinstance(settings, dict):
-        raise InvalidInput("settings must be an object", field="settings")
-    stored = webhook_headers(destination)
-    merged = {"url": destination.webhook_url, "headers": stored, **settings}
-    if isinstance(merged["url"], str):
-        merged["url"] = url_unmasked(merged["url"], destination.webhook_url)
-    if isinstance(merged["headers"], dict):
-        for name, value in merged["headers"].items():
-            if is_masked(value) and name not in stored:
-                raise InvalidInput(
-                    f"settings.headers.{name}: a masked value was sent but none is stored",
-                    field=f"settings.headers.{name}",
-                )
-        merged["headers"] = {
-            name: stored[name] if is_masked(value) else value
-            for name, value in merged["headers"].items()
-        }
-    return merged
-
-
 def destination_snapshot(destination: Destination) -> dict[str, Any]:
-    snapshot: dict[str, Any] = {
+    return {
         "name": destination.name,
         "enabled": destination.enabled,
         "sourceId": destination.source_id,
+        **kind_of(destination).snapshot(destination),
     }
-    if destination.kind == DestinationKind.WEBHOOK:
-        snapshot["url"] = masked_url(destination.webhook_url)
-        snapshot["headers"] = dict.fromkeys(webhook_headers(destination), REDACTED)
-    elif destination.function_instance is not None:
-        snapshot["instance"] = instance_snapshot(destination.function_instance)
-    return snapshot
 
 
 def _check_source(workspace: Workspace, source: Source) -> None:
@@ -216,16 +149,17 @@ def destination_create_webhook(
     enabled: bool = True,
 ) -> Destination:
     _check_source(workspace, source)
-    url, headers = check_webhook_settings(settings)
-    destination = Destination.objects.create(
+    kind = KINDS[DestinationKind.WEBHOOK]
+    checked = kind.settings_checked(settings)
+    destination = Destination(
         workspace=workspace,
         source=source,
         name=_check_name(name),
-        kind=DestinationKind.WEBHOOK,
+        kind=kind.name,
         enabled=_check_bool(enabled, "enabled"),
-        webhook_url=url,
-        webhook_headers_encrypted=encrypt_value(headers) if headers else "",
     )
+    kind.settings_store(destination, checked)
+    destination.save()
     audit_destination(
         destination, actor, "Integration Created", {"after": destination_snapshot(destination)}
     )
@@ -279,18 +213,15 @@ def _check_max_attempts(value: Any) -> int:
     return value
 
 
-def _hide_webhook_changes(
-    diff: dict[str, Any], before: tuple[str, dict[str, str]], destination: Destination
+def _hide_secret_changes(
+    diff: dict[str, Any], kind: Kind, before: dict[str, Any], destination: Destination
 ) -> None:
-    """The URL and the headers may carry credentials: the trail says that they changed,
-    never from what to what (a masked URL would hide a changed token anyway)."""
-    url, headers = before
-    for field, changed in (
-        ("url", url != destination.webhook_url),
-        ("headers", headers != webhook_headers(destination)),
-    ):
+    """Settings that may carry credentials (a webhook's URL and headers): the trail says that
+    they changed, never from what to what (a masked URL would hide a changed token anyway)."""
+    after = kind.settings_stored(destination) if kind.secret_settings else {}
+    for field in kind.secret_settings:
         diff.pop(field, None)
-        if changed:
+        if before.get(field) != after.get(field):
             diff[field] = "changed"
 
 
@@ -304,25 +235,20 @@ def destination_update(
     settings: Any = None,
     max_attempts: int | None = None,
 ) -> Destination:
+    kind = kind_of(destination)
     before = destination_snapshot(destination)
-    before_webhook = (destination.webhook_url, webhook_headers(destination))
+    before_secrets = kind.settings_stored(destination) if kind.secret_settings else {}
     if name is not None:
         destination.name = _check_name(name)
     if enabled is not None:
         destination.enabled = _check_bool(enabled, "enabled")
     if max_attempts is not None:
         destination.max_attempts = _check_max_attempts(max_attempts)
-    if settings is not None and destination.kind == DestinationKind.WEBHOOK:
-        url, headers = check_webhook_settings(_merged_webhook_settings(destination, settings))
-        destination.webhook_url = url
-        destination.webhook_headers_encrypted = encrypt_value(headers) if headers else ""
-    elif settings is not None and destination.function_instance is not None:
-        instance = destination.function_instance
-        store_instance_settings(instance, instance.version.settings_schema, settings)
-        instance.save()
+    if settings is not None:
+        kind.settings_store(destination, kind.settings_checked(settings, destination))
     destination.save()
     diff = diff_fields(before, destination_snapshot(destination))
-    _hide_webhook_changes(diff, before_webhook, destination)
+    _hide_secret_changes(diff, kind, before_secrets, destination)
     action = "Integration Updated"
     if set(diff) == {"enabled"}:
         action = "Integration Enabled" if destination.enabled else "Integration Disabled"

@@ -20,15 +20,14 @@ from delivery.models import (
     EventDelivery,
     OutboxEntry,
 )
+from delivery.publishing import ATTEMPT_DELIVERIES, task_publish
 
 SWEEP_LIMIT = 20_000
 OUTBOX_KEEP = timedelta(hours=1)
 
 
 def _publish_leased(destination_id: str, token: str, lane: str = "") -> None:
-    from delivery.tasks import attempt_deliveries
-
-    attempt_deliveries.delay(destination_id, token, *([lane] if lane else []))
+    task_publish(ATTEMPT_DELIVERIES, destination_id, token, *([lane] if lane else []))
 
 
 def _chunk_size(destination_id: str, sizes: dict[str, int]) -> int:

@@ -10,16 +10,17 @@ from delivery.health.alerts import alert_send
 from delivery.health.evaluate import health_evaluate
 from delivery.ledger.retention import ledger_prune
 from delivery.ledger.rollups import rollups_advance
+from delivery.publishing import ATTEMPT_DELIVERIES, PROCESS_OUTBOX_ENTRY
 from delivery.sweeper import pipeline_sweep
 
 
-@shared_task(name="delivery.process_outbox_entry", acks_late=True, ignore_result=True)
+@shared_task(name=PROCESS_OUTBOX_ENTRY, acks_late=True, ignore_result=True)
 def process_outbox_entry(entry_id: str) -> int:
     """Fan one accepted request's events out and attempt them."""
     return outbox_entry_deliver(entry_id=uuid.UUID(entry_id))
 
 
-@shared_task(name="delivery.attempt_deliveries", acks_late=True, ignore_result=True)
+@shared_task(name=ATTEMPT_DELIVERIES, acks_late=True, ignore_result=True)
 def attempt_deliveries(destination_id: str, token: str, lane: str = "") -> int:
     """Attempt a batch of one destination's deliveries, leased with `token`, in `lane`
     ("" the ordinary one, "slow": delivery/lanes.py)."""

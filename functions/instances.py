@@ -4,7 +4,6 @@ from typing import Any
 
 from django.db import transaction
 
-from functions.crypto import decrypt_value, encrypt_value
 from functions.models import FunctionClass, FunctionInstance
 from functions.queries import latest_version
 from functions.schema import (
@@ -16,6 +15,7 @@ from functions.schema import (
 )
 from workspace.audit import REDACTED, Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
+from workspace.infra.secrets import decrypt_value, encrypt_value
 
 
 def instance_settings_decrypted(instance: FunctionInstance) -> dict[str, Any]:

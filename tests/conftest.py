@@ -1,8 +1,8 @@
 import pytest
 
-from functions import crypto
 from tests.factories import UserFactory, WorkspaceFactory
 from workspace.audit import Actor
+from workspace.infra import secrets
 from workspace.models import Role
 from workspace.services import membership_grant
 
@@ -15,9 +15,9 @@ def _fresh_encryption_keys(settings, tmp_path):
     settings.FUNCTIONS_DEV_KEY_FILE = tmp_path / "dev-encryption-key"
     settings.DEMO_RECEIVER_TOKEN_FILE = tmp_path / "demo-receiver-token"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    crypto.reset_keys()
+    secrets.reset_keys()
     yield
-    crypto.reset_keys()
+    secrets.reset_keys()
 
 
 @pytest.fixture

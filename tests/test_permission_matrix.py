@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from delivery.kinds.webhook_destination import webhook_url
 from delivery.models import DeliveryStatus, Destination, EventDelivery, Source
 from functions.instances import insert_instance_create
 from functions.models import FunctionClass, FunctionInstance
@@ -231,7 +232,7 @@ def _destination_form(destination: Destination, **extra: Any) -> dict[str, Any]:
         name="renamed",
         enabled="on",
         max_attempts=9,
-        webhook_url=destination.webhook_url,
+        webhook_url=webhook_url(destination),
         **extra,
     )
 

@@ -12,12 +12,11 @@ from rest_framework.response import Response
 from delivery import services
 from delivery.api.queries import destination_by_id, destinations_list, source_by_id
 from delivery.catalog import WEBHOOK, function_metadata, webhook_metadata
-from delivery.kinds.url_masking import masked_url
+from delivery.kinds.registry import kind_of
+from delivery.ledger.retry import MAX_ATTEMPTS, MIN_ATTEMPTS
 from delivery.models import Destination, DestinationKind, Source
 from functions.api.queries import function_by_api_id
-from functions.instances import instance_settings_masked
 from functions.models import FunctionClass, ResourceType
-from functions.schema import mask
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StatusSerializer, StrictSerializer
 from workspace.api.views import ApiView
@@ -83,13 +82,7 @@ class DestinationSerializer(serializers.Serializer):
         return function_metadata(instance.function)
 
     def get_settings(self, destination: Destination) -> dict[str, Any]:
-        if destination.function_instance is not None:
-            return instance_settings_masked(destination.function_instance)
-        headers = services.webhook_headers(destination)
-        return {
-            "url": masked_url(destination.webhook_url),
-            "headers": {name: mask(value) for name, value in headers.items()},
-        }
+        return kind_of(destination).settings_masked(destination)
 
     def get_versionId(self, destination: Destination) -> str | None:
         instance = destination.function_instance
@@ -129,7 +122,7 @@ class DestinationUpdateSerializer(StrictSerializer):
         help_text="Masked values (a header value, the url) sent back keep the stored ones.",
     )
     maxAttempts = serializers.IntegerField(
-        required=False, min_value=services.MIN_ATTEMPTS, max_value=services.MAX_ATTEMPTS
+        required=False, min_value=MIN_ATTEMPTS, max_value=MAX_ATTEMPTS
     )
 
 

@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 from delivery import services as delivery_services
 from delivery.api.queries import destination_by_id, source_by_id
 from delivery.console import queries
+from delivery.kinds.registry import kind_of
 from delivery.models import Destination, DestinationKind
 from functions import instances as instance_services
 from functions.models import FunctionClass, FunctionInstance, ResourceType
 from functions.queries import latest_version
-from functions.schema import MASK_CHAR, mask
+from functions.schema import MASK_CHAR
 from workspace.audit import Actor
 from workspace.console.shell import console_render, console_view
 from workspace.errors import NotFound
@@ -115,9 +116,9 @@ def destination(request: HttpRequest, destination_id: str) -> HttpResponse:
         "may_change": can(request.user, Action.DESTINATION_CHANGE, workspace, found),
     }
     if found.kind == DestinationKind.WEBHOOK:
-        headers = delivery_services.webhook_headers(found)
-        context["url"] = masked_url(found.webhook_url)
-        context["headers"] = {name: mask(value) for name, value in headers.items()}
+        kind = kind_of(found)
+        context["url"] = masked_url(kind.settings_stored(found)["url"])
+        context["headers"] = kind.settings_masked(found)["headers"]
     elif instance is not None:
         context["instance"] = instance
         context["settings"] = settings_rows(instance)

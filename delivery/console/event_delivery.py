@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from delivery.console import deliveries_view as view
-from delivery.models import Destination, EventDelivery
+from delivery.models import DeliveryStatus, Destination, EventDelivery
 from delivery.queries import (
     delivery_metrics,
     error_rate,
@@ -172,7 +172,7 @@ def replay(request: HttpRequest, destination_id: str) -> HttpResponse:
             described=described,
         )
         messages.success(request, f"{count} deliveries sent again through the current version.")
-        return redirect(_page_url(destination) + "?status=retrying")
+        return redirect(f"{_page_url(destination)}?status={DeliveryStatus.RETRYING}")
     sent, others = replay_preview(deliveries, include_rejected=include_rejected)
     return console_render(
         request,

@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.db.models import QuerySet
 
 from delivery.kinds.webhook import webhook_send
-from delivery.models import AlertSubscription, Destination, HealthAlert
+from delivery.models import AlertSubscription, DeliveryStatus, Destination, HealthAlert
 from workspace.models import Role
 
 logger = logging.getLogger(__name__)
@@ -67,5 +67,5 @@ def alert_send(alert: HealthAlert) -> None:
     url = destination.workspace.alert_webhook_url
     if url:
         outcome = webhook_send(url=url, headers={}, events=[alert_json(alert)])[0]
-        if outcome.status != "delivered":
+        if outcome.status != DeliveryStatus.DELIVERED:
             logger.warning("alert webhook of workspace %s: %s", alert.workspace_id, outcome.status)

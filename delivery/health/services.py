@@ -4,8 +4,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from delivery.kinds.webhook_destination import check_webhook_settings
 from delivery.models import AlertSubscription, ConnectionHealth, Destination, HealthState
-from delivery.services import audit_destination, check_webhook_settings
+from delivery.services import audit_destination
 from functions.models import FunctionClass
 from workspace.audit import Actor, audit_record
 from workspace.errors import InvalidInput

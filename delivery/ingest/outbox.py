@@ -28,6 +28,7 @@ from delivery.models import (
     OutboxEntry,
     Source,
 )
+from delivery.publishing import PROCESS_OUTBOX_ENTRY, task_publish
 from delivery.routing.filters import apply_filters, compile_filters
 from delivery.routing.integrations import destination_names, is_routed
 from functions.models import FunctionClass, FunctionInstance, FunctionVersion
@@ -129,12 +130,8 @@ def _entry_locked(entry_id: uuid.UUID, now: datetime) -> tuple[OutboxEntry | Non
 
 
 def outbox_publish(entry_id: uuid.UUID) -> None:
-    from delivery.tasks import process_outbox_entry
-
     try:
-        process_outbox_entry.apply_async(
-            args=(str(entry_id),), retry=True, retry_policy=_PUBLISH_RETRY
-        )
+        task_publish(PROCESS_OUTBOX_ENTRY, str(entry_id), retry=True, retry_policy=_PUBLISH_RETRY)
     except (OperationalError, OSError) as error:
         raise BrokerUnavailable(str(error)) from error
 

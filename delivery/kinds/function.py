@@ -9,10 +9,11 @@ import orjson
 from django.conf import settings
 
 from delivery.ledger.outcomes import Outcome, deferred_outcome, error_outcome
-from functions.crypto import DecryptionFailed
+from delivery.models import DeliveryStatus
 from functions.instances import instance_settings_decrypted
 from functions.models import FunctionInstance
 from functions.schema import sensitive_names, setting_value_errors
+from workspace.infra.secrets import DecryptionFailed
 
 _BATCH_HANDLER = re.compile(r"\bonBatch\b")
 
@@ -59,10 +60,12 @@ def _settings_or_error(instance: FunctionInstance) -> tuple[dict[str, Any], Outc
     try:
         values = instance_settings_decrypted(instance)
     except DecryptionFailed as error:
-        return {}, error_outcome("invalid_settings", "InvalidSettings", str(error))
+        return {}, error_outcome(DeliveryStatus.INVALID_SETTINGS, "InvalidSettings", str(error))
     errors = setting_value_errors(instance.version.settings_schema, values)
     if errors:
-        return values, error_outcome("invalid_settings", "InvalidSettings", "; ".join(errors))
+        return values, error_outcome(
+            DeliveryStatus.INVALID_SETTINGS, "InvalidSettings", "; ".join(errors)
+        )
     return values, None
 
 
@@ -92,7 +95,7 @@ def run_instance(
         return [refused for _ in events]
     secret = sensitive_names(instance.version.settings_schema)
     batched = has_batch_handler(instance)
-    outcomes: list[Outcome] = [Outcome("bad_request")] * len(events)
+    outcomes: list[Outcome] = [Outcome(DeliveryStatus.BAD_REQUEST)] * len(events)
     stopped = False
     for indexes in size_batches(
         events, instance.function.batch_max_count if batched else settings.DELIVERY_CHUNK_SIZE

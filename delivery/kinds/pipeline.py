@@ -1,15 +1,16 @@
-"""One destination's handling of a batch of events: the insert function, then the webhook or
-the destination function. Destination filters ran before, when the events were fanned out."""
+"""One destination's handling of a batch of events: the insert function, then the
+destination's kind (a webhook, a destination function). Destination filters ran before, when
+the events were fanned out."""
 
 from functools import partial
 from typing import Any
 
 from delivery.kinds.function import run_instance
-from delivery.kinds.webhook import Settled, webhook_send
-from delivery.lanes import in_slow_lane, kill_budget
+from delivery.kinds.registry import kind_of
+from delivery.kinds.webhook import Settled
+from delivery.lanes import kill_budget
 from delivery.ledger.outcomes import Outcome
-from delivery.models import Destination, DestinationKind
-from delivery.services import webhook_headers
+from delivery.models import DeliveryStatus, Destination
 from functions.models import FunctionInstance
 
 
@@ -26,25 +27,7 @@ def _send(
 ) -> list[Outcome]:
     if not events:
         return []
-    if destination.kind == DestinationKind.WEBHOOK:
-        return webhook_send(
-            url=destination.webhook_url,
-            headers=webhook_headers(destination),
-            events=events,
-            settled=settled,
-            stop_on_timeout=not in_slow_lane(),
-        )
-    assert destination.function_instance is not None
-    outcomes = run_instance(
-        instance=destination.function_instance,
-        kind="destination",
-        events=events,
-        kill_budget=kill_budget(),
-    )
-    for outcome in outcomes:
-        if outcome.status == "success":
-            outcome.status = "delivered"
-    return outcomes
+    return kind_of(destination).send(destination, events, settled)
 
 
 def _told(settled: Settled, pending: list[int], index: int, outcome: Outcome) -> None:
@@ -66,7 +49,7 @@ def deliver_events(
             if outcome.status == "success" and isinstance(outcome.output, dict):
                 current[index] = outcome.output
             elif outcome.status == "success":
-                outcomes[index] = Outcome("filtered", logs=outcome.logs)
+                outcomes[index] = Outcome(DeliveryStatus.FILTERED, logs=outcome.logs)
             else:
                 outcomes[index] = outcome
     pending = [index for index, outcome in enumerate(outcomes) if outcome is None]

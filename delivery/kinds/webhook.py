@@ -30,8 +30,9 @@ from django.conf import settings
 
 from delivery.kinds.url_masking import masked_url
 from delivery.ledger.outcomes import Outcome, deferred_outcome, error_outcome
-from delivery.ledger.retry import retry_after_seconds
-from functions.runtime.addresses import BlockedAddress, resolve
+from delivery.ledger.retry import RETRY_AFTER_CODES, http_retryable, retry_after_seconds
+from delivery.models import DeliveryStatus
+from workspace.infra.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
 
 USER_AGENT = "functions-webhook/1.0"
@@ -80,7 +81,7 @@ class _Sender:
         settled: Settled | None,
         stop_on_timeout: bool = False,
     ) -> list[Outcome]:
-        outcomes: list[Outcome] = [Outcome("bad_request")] * len(jobs)
+        outcomes: list[Outcome] = [Outcome(DeliveryStatus.BAD_REQUEST)] * len(jobs)
         waiting, idle, running = deque(enumerate(jobs)), list(self.handles), 0
         while waiting or running:
             while waiting and idle:
@@ -151,12 +152,14 @@ def _answered(handle: pycurl.Curl) -> Outcome:
     _latency(f"{code // 100}xx").observe(handle.getinfo(pycurl.TOTAL_TIME))
     request = {"url": handle.masked, "method": "POST", "status": code}
     if 200 <= code < 300:
-        return Outcome("delivered", requests=[request])
+        return Outcome(DeliveryStatus.DELIVERED, requests=[request])
     message = f"HTTP {code}: {handle.body.getvalue()[:500].decode(errors='replace')}"
-    if code == 429 or code >= 500:
-        wait = _retry_after(handle) if code in (429, 503) else None
+    if http_retryable(code):
+        wait = _retry_after(handle) if code in RETRY_AFTER_CODES else None
         return error_outcome("retry", "RetryError", message, requests=[request], retry_after=wait)
-    return error_outcome("message_rejected", "WebhookRejected", message, requests=[request])
+    return error_outcome(
+        DeliveryStatus.MESSAGE_REJECTED, "WebhookRejected", message, requests=[request]
+    )
 
 
 def _retry_after(handle: pycurl.Curl) -> float | None:
@@ -222,12 +225,14 @@ def webhook_send(
     try:
         pin = _pinned(url)
     except BlockedAddress as error:
-        return [error_outcome("bad_request", "BlockedAddress", str(error)) for _ in events]
+        return [
+            error_outcome(DeliveryStatus.BAD_REQUEST, "BlockedAddress", str(error)) for _ in events
+        ]
     except (OSError, ValueError) as error:
         return [error_outcome("retry", "RetryError", str(error)) for _ in events]
     problem = next(filter(None, (header_problem(k, v) for k, v in headers.items())), None)
     if problem is not None:
-        return [error_outcome("bad_request", "InvalidHeader", problem) for _ in events]
+        return [error_outcome(DeliveryStatus.BAD_REQUEST, "InvalidHeader", problem) for _ in events]
     fixed = [f"{name}: {value}" for name, value in headers.items()]
     fixed.append("Content-Type: application/json")
     outcomes: list[Outcome | None] = []
@@ -235,7 +240,9 @@ def webhook_send(
     for position, event in enumerate(events):
         key = str(event.get("messageId", ""))
         problem = header_problem("Idempotency-Key", key)
-        outcomes.append(error_outcome("bad_request", "InvalidHeader", problem) if problem else None)
+        outcomes.append(
+            error_outcome(DeliveryStatus.BAD_REQUEST, "InvalidHeader", problem) if problem else None
+        )
         if problem is None:
             jobs.append((url, [*fixed, f"Idempotency-Key: {key}"], _body(event)))
             positions.append(position)

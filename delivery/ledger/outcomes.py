@@ -3,16 +3,19 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-# The runtime's statuses that end a delivery, as EventDelivery statuses.
+from delivery.models import DeliveryStatus
+
+# The runtime's statuses (functions.runtime.results.STATUSES) that end a delivery, as
+# EventDelivery statuses; the ones that ask for another attempt are the retry policy's
+# (delivery.ledger.retry.RETRYABLE).
 FINAL_STATUSES = {
-    "filtered": "filtered",
-    "dropped": "dropped",
-    "message_rejected": "message_rejected",
-    "unsupported_event_type": "unsupported_event_type",
-    "invalid_settings": "invalid_settings",
-    "bad_request": "bad_request",
+    "filtered": DeliveryStatus.FILTERED,
+    "dropped": DeliveryStatus.DROPPED,
+    "message_rejected": DeliveryStatus.MESSAGE_REJECTED,
+    "unsupported_event_type": DeliveryStatus.UNSUPPORTED_EVENT_TYPE,
+    "invalid_settings": DeliveryStatus.INVALID_SETTINGS,
+    "bad_request": DeliveryStatus.BAD_REQUEST,
 }
-RETRYABLE = {"retry", "timeout"}
 # Not attempted after all (its batch stopped at a time limit): the attempt counted when the
 # row was claimed is given back and the row is due again at once (delivery/lanes.py).
 DEFERRED = "deferred"

@@ -1,4 +1,7 @@
-"""When to try a delivery again: randomized exponential backoff inside a 4-hour window."""
+"""The whole retry policy: which outcomes are tried again (the runtime's `retry` and
+`timeout`, a webhook's 429, 5xx and network errors), when (randomized exponential backoff
+inside a 4-hour window, a receiver's Retry-After on 429/503 as a floor) and how often (at most
+MAX_ATTEMPTS attempts, per destination from MIN_ATTEMPTS to MAX_ATTEMPTS)."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -7,7 +10,16 @@ from email.utils import parsedate_to_datetime
 from django.conf import settings
 
 RETRY_WINDOW = timedelta(hours=4)
-MAX_ATTEMPTS = 9
+MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 9
+# Outcome statuses (the runtime's vocabulary) that ask for another attempt.
+RETRYABLE = frozenset({"retry", "timeout"})
+# HTTP answers of a receiver that are tried again, and those whose Retry-After is honoured.
+RETRY_AFTER_CODES = (429, 503)
+
+
+def http_retryable(code: int) -> bool:
+    """A receiver's answer that is tried again: 429 (too many requests) and every 5xx."""
+    return code == 429 or code >= 500
 
 
 def retry_delay_cap(attempts: int) -> float:

@@ -11,8 +11,8 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from delivery.ledger.outcomes import DEFERRED, FINAL_STATUSES, RETRYABLE, Outcome, error_outcome
-from delivery.ledger.retry import next_attempt_time
+from delivery.ledger.outcomes import DEFERRED, FINAL_STATUSES, Outcome, error_outcome
+from delivery.ledger.retry import RETRYABLE, next_attempt_time
 from delivery.ledger.statements import commit_unflushed, rows_insert, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 
@@ -69,7 +69,9 @@ def deliveries_claim(*, destination: Destination, token: str, expired_only: bool
     live = [row for row in rows if row.attempts < destination.max_attempts]
     if spent:
         crashed = error_outcome(
-            "failed", "Crashed", "the handler did not finish; its process crashed or was killed"
+            DeliveryStatus.FAILED,
+            "Crashed",
+            "the handler did not finish; its process crashed or was killed",
         )
         for row in spent:
             _apply(row, crashed, destination, now)
@@ -126,7 +128,7 @@ def _apply(
     row.error_message = str(error.get("message", ""))
     row.logs, row.requests = outcome.logs, outcome.requests
     row.lease_token, row.next_attempt_at, row.updated_at = "", None, now
-    if outcome.status in ("delivered", "success"):
+    if outcome.status in (DeliveryStatus.DELIVERED, "success"):
         row.status, row.logs, row.requests = DeliveryStatus.DELIVERED, [], []
     elif outcome.status in FINAL_STATUSES:
         row.status = FINAL_STATUSES[outcome.status]

@@ -4,13 +4,12 @@ NotFound) and the lists a user may see."""
 import re
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from delivery.models import Source
-from functions.models import ID_PREFIXES, FunctionClass, FunctionInstance, FunctionVersion
+from functions.models import ID_PREFIXES, FunctionClass, FunctionVersion
 from workspace.errors import NotFound
 from workspace.models import Workspace
-from workspace.permissions import Action, adminable_sources, can, viewable_functions
+from workspace.permissions import viewable_functions
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PREFIXES = {prefix: kind for kind, prefix in ID_PREFIXES.items()}
@@ -59,34 +58,3 @@ def versions_list(function: FunctionClass) -> QuerySet[FunctionVersion]:
 
 def deployed_version_ids(function: FunctionClass) -> set[str]:
     return set(function.instances.values_list("version_id", flat=True))
-
-
-def insert_instance_by_id(workspace: Workspace, instance_id: str) -> FunctionInstance:
-    instance = None
-    if is_plain_id(instance_id):
-        instance = (
-            FunctionInstance.objects.select_related(
-                "function", "version", "attached_destination__source"
-            )
-            .filter(workspace=workspace, pk=instance_id, attached_destination__isnull=False)
-            .first()
-        )
-    if instance is None:
-        raise NotFound("Resource not found")
-    return instance
-
-
-def insert_instances_list(
-    *, user: Any, workspace: Workspace, function: FunctionClass
-) -> QuerySet[FunctionInstance]:
-    """Instances of `function`: all of them for those who may view the function, else the
-    ones on sources the user administers."""
-    instances = (
-        FunctionInstance.objects.select_related("function", "version", "attached_destination")
-        .filter(workspace=workspace, function=function, attached_destination__isnull=False)
-        .order_by("created_at", "id")
-    )
-    if can(user, Action.FUNCTION_VIEW, workspace, function):
-        return instances
-    sources = adminable_sources(user, workspace, Source.objects.all())
-    return instances.filter(Q(attached_destination__source__in=sources))

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from functions.runtime.addresses import BlockedAddress, NameNotResolved, canonical_ipv4, resolve
 from functions.runtime.config import RuntimeConfig
+from workspace.infra.addresses import BlockedAddress, NameNotResolved, canonical_ipv4, resolve
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 USER_AGENT = "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)"

@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 from django.db import connection
 
-from functions import crypto
+from workspace.infra import secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_KEY = Fernet.generate_key().decode()
@@ -140,7 +140,7 @@ def pipeline_settings(settings):
     settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
     for name, value in FAST_PIPELINE.items():
         setattr(settings, name, float(value) if "." in value else int(value))
-    crypto.reset_keys()
+    secrets.reset_keys()
     return settings
 
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from delivery.kinds.webhook_destination import webhook_headers, webhook_url
 from delivery.models import Destination, DestinationFilter, DestinationKind, Source
-from delivery.services import webhook_headers
 from functions.models import FunctionInstance
 from tests.factories import UserFactory, function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM
@@ -126,7 +126,7 @@ def test_admin_filter_malformed_expression_refused(logged_in, workspace):
         "name": destination.name,
         "enabled": "on",
         "max_attempts": 9,
-        "webhook_url": destination.webhook_url,
+        "webhook_url": webhook_url(destination),
     }
     response = logged_in.post(
         url,
@@ -157,7 +157,7 @@ def test_admin_connects_insert_function_to_destination(logged_in, workspace):
         "name": destination.name,
         "enabled": "on",
         "max_attempts": 9,
-        "webhook_url": destination.webhook_url,
+        "webhook_url": webhook_url(destination),
         "insert_function": function.pk,
         **_inline(),
     }

@@ -2,8 +2,8 @@
 
 import pytest
 
+from delivery.kinds.webhook_destination import webhook_headers, webhook_url
 from delivery.models import Destination, Source
-from delivery.services import webhook_headers
 from functions.instances import instance_settings_decrypted
 from tests.api_client import api_for, audit_count, error_of
 from tests.factories import WorkspaceFactory, function_factory, source_factory
@@ -123,7 +123,7 @@ def test_webhook_destination_masks_headers_and_keeps_them(api, workspace):
     )
     assert update.status_code == 200, update.json()
     stored = Destination.objects.get()
-    assert stored.webhook_url == "https://hooks.example/v2"
+    assert webhook_url(stored) == "https://hooks.example/v2"
     assert webhook_headers(stored) == {"Authorization": "Bearer abcdefgh1234"}
 
 

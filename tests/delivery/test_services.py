@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from delivery.kinds.webhook_destination import webhook_headers
 from delivery.models import (
     DeliveryStatus,
     Destination,
@@ -21,7 +22,6 @@ from delivery.services import (
     destination_update,
     source_create,
     source_update,
-    webhook_headers,
 )
 from functions.instances import instance_settings_decrypted
 from functions.models import FunctionInstance
@@ -50,7 +50,7 @@ def test_source_update_bad_name_refused(workspace, actor):
 def test_webhook_headers_encrypted_and_redacted(workspace, actor):
     destination = webhook_factory(source_factory(workspace), headers={"Authorization": TOKEN})
     with connection.cursor() as cursor:
-        cursor.execute("SELECT webhook_headers_encrypted FROM delivery_destination")
+        cursor.execute("SELECT kind_secrets_encrypted FROM delivery_destination")
         assert TOKEN not in cursor.fetchone()[0]
     assert webhook_headers(destination) == {"Authorization": TOKEN}
     assert TOKEN not in json.dumps(list(AuditEvent.objects.values_list("diff", flat=True)))

@@ -4,7 +4,6 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
-from functions import crypto
 from functions.instances import (
     insert_instance_create,
     instance_settings_decrypted,
@@ -14,6 +13,7 @@ from functions.instances import (
 from functions.models import FunctionInstance
 from tests.factories import function_factory, source_factory, webhook_factory
 from workspace.errors import InvalidInput
+from workspace.infra import secrets
 from workspace.models import AuditEvent
 
 SECRET = "sk_live_abcdefghijklmnop1234"
@@ -141,14 +141,14 @@ def test_rotate_encryption_keys_reencrypts_with_first_key(function, destination,
 
     old_key = Fernet.generate_key().decode()
     settings.FUNCTIONS_ENCRYPTION_KEYS = [old_key]
-    crypto.reset_keys()
+    secrets.reset_keys()
     instance = _instance(function, destination, actor)
     new_key = Fernet.generate_key().decode()
     settings.FUNCTIONS_ENCRYPTION_KEYS = [new_key, old_key]
-    crypto.reset_keys()
+    secrets.reset_keys()
     call_command("rotate_encryption_keys")
     settings.FUNCTIONS_ENCRYPTION_KEYS = [new_key]
-    crypto.reset_keys()
+    secrets.reset_keys()
     instance.refresh_from_db()
     assert instance_settings_decrypted(instance)["apiKey"] == SECRET
 
@@ -156,19 +156,19 @@ def test_rotate_encryption_keys_reencrypts_with_first_key(function, destination,
 def test_decrypt_with_unknown_key_fails_clearly(function, destination, actor, settings):
     instance = _instance(function, destination, actor)
     settings.FUNCTIONS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    crypto.reset_keys()
-    with pytest.raises(crypto.DecryptionFailed):
+    secrets.reset_keys()
+    with pytest.raises(secrets.DecryptionFailed):
         instance_settings_decrypted(instance)
 
 
 def test_development_key_generated_once_with_warning(settings, caplog):
     settings.FUNCTIONS_ENCRYPTION_KEYS = []
-    crypto.reset_keys()
-    token = crypto.encrypt_value("x")
+    secrets.reset_keys()
+    token = secrets.encrypt_value("x")
     assert settings.FUNCTIONS_DEV_KEY_FILE.exists()
     assert "FUNCTIONS_ENCRYPTION_KEYS is not set" in caplog.text
-    crypto.reset_keys()
-    assert crypto.decrypt_value(token) == "x"
+    secrets.reset_keys()
+    assert secrets.decrypt_value(token) == "x"
 
 
 def test_insert_instance_on_destination_of_other_workspace_refused(function, actor):

@@ -5,8 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from delivery.kinds.webhook_destination import webhook_headers, webhook_url
 from delivery.models import Destination
-from delivery.services import destination_update, webhook_headers
+from delivery.services import destination_update
 from tests.factories import UserFactory
 from workspace.audit import SYSTEM
 from workspace.demo import receiver_token_create
@@ -57,7 +58,7 @@ def test_seed_demo_binds_an_earlier_demo_webhook_to_the_receiver(db, stale):
         settings={"url": url, "headers": {"Authorization": "Bearer demo-secret-token"}},
     )
     webhook = _seed()
-    assert webhook.webhook_url == "http://127.0.0.1:8000/demo/receiver"
+    assert webhook_url(webhook) == "http://127.0.0.1:8000/demo/receiver"
     assert webhook_headers(webhook) == {"Authorization": f"Bearer {receiver_token_create()}"}
 
 
@@ -66,4 +67,4 @@ def test_seed_demo_leaves_a_demo_webhook_sent_elsewhere(db):
     destination_update(
         destination=webhook, actor=SYSTEM, settings={"url": "https://hooks.example/in"}
     )
-    assert _seed().webhook_url == "https://hooks.example/in"
+    assert webhook_url(_seed()) == "https://hooks.example/in"

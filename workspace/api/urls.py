@@ -18,9 +18,9 @@ from delivery.api.deliveries import (
 )
 from delivery.api.destinations import DestinationDetailView, DestinationListView
 from delivery.api.health import ConnectionHealthView
+from delivery.api.insert_instances import InsertInstanceDetailView, InsertInstanceListView
 from delivery.api.sources import SourceDetailView, SourceListView
 from functions.api.functions import FunctionDeployView, FunctionDetailView, FunctionListView
-from functions.api.instances import InsertInstanceDetailView, InsertInstanceListView
 from functions.api.preview import FunctionPreviewView, UnsavedPreviewView
 from functions.api.versions import FunctionVersionDetailView, FunctionVersionListView
 from workspace.api.audit_events import AuditEventListView

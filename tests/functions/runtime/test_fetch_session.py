@@ -7,12 +7,12 @@ import socket
 
 import pytest
 
-from functions.runtime import addresses
-from functions.runtime.addresses import BlockedAddress
 from functions.runtime.config import load_config
 from functions.runtime.fetch import FetchSession
 from functions.runtime.loop import run_on_loop
 from tests.functions.runtime.conftest import Server, run
+from workspace.infra import addresses
+from workspace.infra.addresses import BlockedAddress
 
 
 def test_fetch_session_reuses_a_client_only_for_the_same_origin_and_address() -> None:

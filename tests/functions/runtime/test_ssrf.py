@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from functions.runtime import addresses
 from tests.functions.runtime.conftest import Server, run
+from workspace.infra import addresses
 
 PROBE = """async function onTrack(e, s) {
   try { const res = await fetch(s.url); return {status: res.status} }

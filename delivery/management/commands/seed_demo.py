@@ -5,13 +5,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.db.models.fields.json import KeyTextTransform
 
+from delivery.kinds.registry import kind_of
 from delivery.models import Destination, Source
 from delivery.services import (
     destination_create_webhook,
     destination_update,
     source_create,
-    webhook_headers,
 )
 from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
@@ -96,12 +97,14 @@ class Command(BaseCommand):
     def _bind_receiver(self, workspace: Workspace, receiver: dict[str, Any]) -> None:
         """A demo seeded before (another port, an older token or a receiver that was open)
         points at this run's receiver again; a demo webhook sent elsewhere is left alone."""
-        webhook = Destination.objects.filter(
-            workspace=workspace, name="Demo webhook", webhook_url__contains="/demo/receiver"
-        ).first()
+        webhook = (
+            Destination.objects.alias(url=KeyTextTransform("url", "kind_settings"))
+            .filter(workspace=workspace, name="Demo webhook", url__contains="/demo/receiver")
+            .first()
+        )
         if webhook is None:
             return
-        current = {"url": webhook.webhook_url, "headers": webhook_headers(webhook)}
+        current = kind_of(webhook).settings_stored(webhook)
         if current != receiver:
             destination_update(destination=webhook, actor=SYSTEM, settings=receiver)
 

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from delivery.models import Destination
-from functions.crypto import rotate_value
 from functions.models import FunctionInstance
+from workspace.infra.secrets import rotate_value
 
 
 class Command(BaseCommand):
@@ -25,11 +25,9 @@ class Command(BaseCommand):
             instances += 1
         destinations = 0
         for destination in Destination.objects.select_for_update().exclude(
-            webhook_headers_encrypted=""
+            kind_secrets_encrypted=""
         ):
-            destination.webhook_headers_encrypted = rotate_value(
-                destination.webhook_headers_encrypted
-            )
-            destination.save(update_fields=["webhook_headers_encrypted"])
+            destination.kind_secrets_encrypted = rotate_value(destination.kind_secrets_encrypted)
+            destination.save(update_fields=["kind_secrets_encrypted"])
             destinations += 1
         self.stdout.write(f"re-encrypted {instances} instances and {destinations} destinations")

@@ -9,9 +9,9 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from delivery.api.queries import destination_by_id
+from delivery.api.queries import destination_by_id, insert_instance_by_id, insert_instances_list
 from functions import instances as instance_services
-from functions.api.queries import function_by_api_id, insert_instance_by_id, insert_instances_list
+from functions.api.queries import function_by_api_id
 from functions.models import FunctionInstance
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StatusSerializer, StrictSerializer

@@ -1,0 +1,63 @@
+"""Migration 0010 moves a webhook's URL and encrypted headers off the webhook columns into
+the kind's columns, the encrypted token as it is, and back again."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from delivery.kinds.webhook_destination import webhook_headers, webhook_url
+from delivery.models import Destination
+from workspace.infra.secrets import decrypt_value, encrypt_value
+
+BEFORE = [("delivery", "0009_destination_slow_until")]
+AFTER = [("delivery", "0010_destination_kind_settings")]
+URL = "https://user:pw@hooks.example/in?token=abc"
+HEADERS = {"Authorization": "Bearer secret-1234"}
+
+
+def _migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.migrate(target)
+    executor.loader.build_graph()
+    return executor.loader.project_state(target).apps
+
+
+def _latest():
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhook_settings_move_to_the_kind_columns_and_back(workspace):
+    try:
+        apps = _migrate(BEFORE)
+        source = apps.get_model("delivery", "Source").objects.create(
+            workspace_id=workspace.pk, name="Web", write_key="wk-migration"
+        )
+        old = apps.get_model("delivery", "Destination")
+        token = encrypt_value(HEADERS)
+        hook = old.objects.create(
+            workspace_id=workspace.pk,
+            source=source,
+            name="hook",
+            kind="webhook",
+            webhook_url=URL,
+            webhook_headers_encrypted=token,
+        )
+        bare = old.objects.create(
+            workspace_id=workspace.pk, source=source, name="bare", kind="webhook", webhook_url=URL
+        )
+
+        _migrate(AFTER)
+        moved = Destination.objects.get(pk=hook.pk)
+        assert (webhook_url(moved), webhook_headers(moved)) == (URL, HEADERS)
+        assert moved.kind_secrets_encrypted == token
+        moved_bare = Destination.objects.get(pk=bare.pk)
+        assert (webhook_url(moved_bare), webhook_headers(moved_bare)) == (URL, {})
+
+        apps = _migrate(BEFORE)
+        back = apps.get_model("delivery", "Destination").objects.get(pk=hook.pk)
+        assert back.webhook_url == URL
+        assert decrypt_value(back.webhook_headers_encrypted) == HEADERS
+    finally:
+        _latest()
