@@ -11,7 +11,6 @@ some of them to new lanes, up to `contexts_per_version` contexts of the version.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from functions.runtime.config import RuntimeConfig
 from functions.runtime.contexts import VersionContexts
 from functions.runtime.errors import SandboxKilled, ScriptError, timeout_error
 from functions.runtime.fetch import FetchSession, _safe_trace_url, perform_fetch
-from functions.runtime.protocol import parse_start, parse_step, timer_delay_ms
+from functions.runtime.protocol import dumps, loads, parse_start, parse_step, timer_delay_ms
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
 NEVER_FINISHED = {
@@ -51,9 +50,7 @@ class Progress:
 
 def _js_call(function: str, payload: dict[str, Any]) -> str:
     # A JSON text is a valid JS string literal; JSON.parse inside V8 beats an object literal.
-    return (
-        f"__functions_driver.{function}({json.dumps(json.dumps(payload, separators=(',', ':')))})"
-    )
+    return f"__functions_driver.{function}({dumps(dumps(payload))})"
 
 
 # What a lane hands over: (event number in the run, event).
@@ -164,7 +161,10 @@ class _Lane:
                 waves = math.ceil(len(self.job.events) / max(self.config.fetch_concurrency, 1))
                 self.deadline = self.clock() + self.cpu_s * (waves or 1)
             await self._loop()
-            if any(_out_of_memory(item) for item in self.progress.settled.values()):
+            if any(
+                item.get("error") and _out_of_memory(item)
+                for item in self.progress.settled.values()
+            ):
                 # What the function still holds (up to the limit) is freed with it.
                 self.sandbox.broken = True
         except SandboxKilled as killed:
@@ -179,7 +179,8 @@ class _Lane:
         job, config = self.job, self.config
         return {
             "events": [event for _, event in self.share],
-            "indices": [i for i, _ in self.share],
+            # The whole run in order (the first lane's share): the driver numbers them.
+            "indices": None if len(self.share) == len(job.events) else [i for i, _ in self.share],
             "settings": job.settings,
             "kind": job.kind,
             "batch": job.batch,
@@ -229,7 +230,7 @@ class _Lane:
         if lanes <= 0:
             return
         count = self.queued * lanes // (lanes + 1) or 1
-        released = json.loads(
+        released = loads(
             await self.sandbox.evaluate(f"__functions_driver.release({count})", self.cpu_s)
         )
         share = [(int(item["i"]), item["event"]) for item in released]
