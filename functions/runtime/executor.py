@@ -171,24 +171,21 @@ def _assemble(job: Job, progress: Progress) -> RunResult:
     shared_requests = progress.requests.get("batch", []) if job.batch else []
     # Logs and requests keyed by event, when there are any (a batch seldom has).
     per_event = any(slot not in ("run", "batch") for slot in [*progress.logs, *progress.requests])
-    settled = progress.settled
+    settled, succeeded = progress.settled, progress.succeeded
     results = []
     for i in range(len(job.events)):
-        item = settled.get(i)
-        if not per_event:
-            logs, requests = list(shared_logs), list(shared_requests)
-            if item is not None and item.get("error") is None:
-                # The common case (no error to split): what _event_result would build.
-                results.append(
-                    EventResult(item["status"], None, item.get("output"), logs, requests)
-                )
-                continue
-        else:
+        if per_event:
             key = str(i)
             own_logs, own_requests = progress.logs.get(key), progress.requests.get(key)
             logs = [*shared_logs, *own_logs] if own_logs else list(shared_logs)
             requests = [*shared_requests, *own_requests] if own_requests else list(shared_requests)
-        results.append(_event_result(item, logs, requests))
+        else:
+            logs, requests = list(shared_logs), list(shared_requests)
+        item = settled.get(i)
+        if item is None and i in succeeded:
+            results.append(EventResult("success", None, succeeded[i], logs, requests))
+        else:
+            results.append(_event_result(item, logs, requests))
     result = RunResult(results=results)
     _rebuild_totals(result, progress)
     return result

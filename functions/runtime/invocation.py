@@ -39,18 +39,19 @@ class Job:
 
 @dataclass
 class Progress:
+    # Events that ended in any other way than an insert's success: {i, status, error,
+    # output} by event number; insert successes are `succeeded`: returned event by number.
     settled: dict[int, dict[str, Any]] = field(default_factory=dict)
+    succeeded: dict[int, dict[str, Any]] = field(default_factory=dict)
     logs: dict[str, list[str]] = field(default_factory=dict)
     requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     killed: SandboxKilled | None = None
 
+    def ended(self, i: int) -> bool:
+        return i in self.settled or i in self.succeeded
+
     def unsettled(self, count: int) -> list[int]:
-        return [i for i in range(count) if i not in self.settled]
-
-
-def _js_call(function: str, payload: dict[str, Any]) -> str:
-    # A JSON text is a valid JS string literal; JSON.parse inside V8 beats an object literal.
-    return f"__functions_driver.{function}({dumps(dumps(payload))})"
+        return [i for i in range(count) if not self.ended(i)]
 
 
 # What a lane hands over: (event number in the run, event).
@@ -152,7 +153,7 @@ class _Lane:
         budget = min(self.cpu_s, self.remaining())
         if budget <= 0:
             raise SandboxKilled("timeout", "time limit")
-        return await self.sandbox.evaluate(_js_call(function, payload), budget)
+        return await self.sandbox.call_driver(function, dumps(payload), budget)
 
     async def execute(self) -> None:
         try:
@@ -161,10 +162,7 @@ class _Lane:
                 waves = math.ceil(len(self.job.events) / max(self.config.fetch_concurrency, 1))
                 self.deadline = self.clock() + self.cpu_s * (waves or 1)
             await self._loop()
-            if any(
-                item.get("error") and _out_of_memory(item)
-                for item in self.progress.settled.values()
-            ):
+            if any(_out_of_memory(item) for item in self.progress.settled.values()):
                 # What the function still holds (up to the limit) is freed with it.
                 self.sandbox.broken = True
         except SandboxKilled as killed:
@@ -189,7 +187,8 @@ class _Lane:
         }
 
     def _done(self) -> bool:
-        return all(i in self.progress.settled for i in self.mine)
+        ended = self.progress.ended
+        return all(ended(i) for i in self.mine)
 
     async def _loop(self) -> None:
         deliver: list[dict[str, Any]] = []
@@ -241,6 +240,7 @@ class _Lane:
     def _absorb(self, out: dict[str, Any]) -> None:
         for item in out["settled"]:
             self.progress.settled[int(item["i"])] = item
+        self.progress.succeeded.update(zip(out["ok"], out["outputs"], strict=True))
         for slot, lines in out["logs"].items():
             self.progress.logs.setdefault(str(slot), []).extend(lines)
         for spec in out["fetches"]:
@@ -307,7 +307,7 @@ class _Lane:
 
     def _settle_rest(self, status: str, error: dict[str, str]) -> None:
         for i in sorted(self.mine):
-            if i not in self.progress.settled:
+            if not self.progress.ended(i):
                 self.progress.settled[i] = {
                     "i": i,
                     "status": status,

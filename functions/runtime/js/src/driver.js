@@ -37,7 +37,13 @@ function lookupHandlers() {
 function settle(slot, status, error, output) {
   if (run.settled.has(slot)) return;
   run.settled.add(slot);
-  run.out.push(`{"i":${slot},"status":"${status}","error":${error ? stringify(error) : "null"},"output":${output ?? "null"}}`);
+  if (status === "success" && typeof output === "string") {
+    // An insert's success: two columns, event numbers and returned events.
+    run.ok.push(slot);
+    run.outputs.push(output);
+  } else {
+    run.out.push(`{"i":${slot},"status":"${status}","error":${error ? stringify(error) : "null"},"output":${output ?? "null"}}`);
+  }
   if (slot === run.running) {
     run.running = null;
     if (!run.pumping) pump();
@@ -183,6 +189,8 @@ function start(inputJson) {
     handlers: lookupHandlers(),
     settled: new Set(),
     out: [],
+    ok: [],
+    outputs: [],
     next: 0,
     end: indices.length,
     running: null,
@@ -201,8 +209,10 @@ function start(inputJson) {
 }
 
 function collect() {
-  const out = `{"settled":[${run.out.join(",")}],"fetches":${stringify(state.outbox)},"timers":${stringify(state.timers)},"logs":${stringify(drainLogs())},"running":${stringify(run.running)},"queued":${run.end - run.next}}`;
+  const out = `{"settled":[${run.out.join(",")}],"ok":[${run.ok.join(",")}],"outputs":[${run.outputs.join(",")}],"fetches":${stringify(state.outbox)},"timers":${stringify(state.timers)},"logs":${stringify(drainLogs())},"running":${stringify(run.running)},"queued":${run.end - run.next}}`;
   run.out = [];
+  run.ok = [];
+  run.outputs = [];
   state.outbox = [];
   state.timers = [];
   return out;
