@@ -172,8 +172,13 @@ def _assemble(job: Job, progress: Progress) -> RunResult:
     # Logs and requests keyed by event, when there are any (a batch seldom has).
     per_event = any(slot not in ("run", "batch") for slot in [*progress.logs, *progress.requests])
     settled, succeeded = progress.settled, progress.succeeded
+    count = len(job.events)
+    if not (progress.logs or progress.requests or settled) and len(succeeded) == count:
+        # Every event returned an event, and nothing was logged or fetched.
+        results = [EventResult("success", None, succeeded[i], [], []) for i in range(count)]
+        return RunResult(results=results, logs=[], requests=[])
     results = []
-    for i in range(len(job.events)):
+    for i in range(count):
         if per_event:
             key = str(i)
             own_logs, own_requests = progress.logs.get(key), progress.requests.get(key)

@@ -128,6 +128,8 @@ class _Lane:
         self.progress = batch.progress
         self.share = share
         self.mine = {i for i, _ in share}
+        # Of `mine`, those not ended yet.
+        self.open = set(self.mine)
         self.tasks: set[asyncio.Task[tuple[str, dict[str, Any], dict[str, Any] | None]]] = set()
         self.in_flight: dict[asyncio.Task[Any], dict[str, Any]] = {}
         self.ready: dict[str, list[dict[str, Any]]] = {}
@@ -187,8 +189,7 @@ class _Lane:
         }
 
     def _done(self) -> bool:
-        ended = self.progress.ended
-        return all(ended(i) for i in self.mine)
+        return not self.open
 
     async def _loop(self) -> None:
         deliver: list[dict[str, Any]] = []
@@ -234,13 +235,16 @@ class _Lane:
         )
         share = [(int(item["i"]), item["event"]) for item in released]
         self.mine -= {i for i, _ in share}
+        self.open -= {i for i, _ in share}
         self.queued -= len(share)
         self.batch.spread(share, lanes)
 
     def _absorb(self, out: dict[str, Any]) -> None:
         for item in out["settled"]:
             self.progress.settled[int(item["i"])] = item
+            self.open.discard(int(item["i"]))
         self.progress.succeeded.update(zip(out["ok"], out["outputs"], strict=True))
+        self.open.difference_update(out["ok"])
         for slot, lines in out["logs"].items():
             self.progress.logs.setdefault(str(slot), []).extend(lines)
         for spec in out["fetches"]:
