@@ -64,7 +64,7 @@ def script_error(exc: JSEvalException) -> ScriptError:
 # V8 hashes a string longer than this by its length alone, so the compilation cache
 # compares every cached script of the same length with a new one in full: a run's
 # payload spelled into the script source (a new source each run) cost more CPU than the
-# run itself at batch 1000. Payloads this long or longer go in as a call's argument.
+# run itself at batch 1000. Payloads this long or longer go in through the driver's inbox.
 LITERAL_MAX_CHARS = 16_000
 
 
@@ -72,7 +72,7 @@ class Sandbox:
     def __init__(self, manager: Any, racer: Any) -> None:
         self._manager = manager
         self._racer = racer
-        self._driver: dict[str, Any] = {}
+        self._inbox: Any = None
         self.broken = False
         # Set once user code has been evaluated: from then on the context belongs to
         # that one function version (and settings) and is never handed to another.
@@ -139,20 +139,27 @@ class Sandbox:
         return await self._limited(self._racer.eval_cancelable(js), timeout_s)
 
     async def call_driver(self, function: str, argument: str, timeout_s: float) -> Any:
-        """`__functions_driver.<function>(argument)`: spelled as a script when short, else
-        a call with `argument` as a value (see LITERAL_MAX_CHARS). The driver object is
-        frozen and its global fixed, so the function fetched once stays the one called."""
+        """`__functions_driver.<function>(argument)`: spelled as a script when short; a
+        long `argument` is written into the driver's inbox first, and a short script
+        hands it over (see LITERAL_MAX_CHARS)."""
         if len(argument) < LITERAL_MAX_CHARS:
             return await self.evaluate(
                 f"__functions_driver.{function}({json.dumps(argument)})", timeout_s
             )
         if self.broken:
             raise SandboxKilled("crash", "The function's context was discarded")
-        target = self._driver.get(function)
-        if target is None:
-            fetched = self._racer.eval(f"__functions_driver.{function}")
-            target = self._driver[function] = fetched.cancelable()
-        return await self._limited(target(argument), timeout_s)
+        try:
+            if self._inbox is None:
+                self._inbox = self._racer.eval("__functions_driver.inbox")
+            self._inbox["input"] = argument
+        except JSEvalException as exc:
+            self.broken = True
+            if self._racer.was_hard_memory_limit_reached():
+                raise SandboxKilled("memory", "memory limit") from exc
+            raise SandboxKilled("crash", "The driver's inbox could not be written") from exc
+        return await self.evaluate(
+            f"__functions_driver.fromInbox({json.dumps(function)})", timeout_s
+        )
 
     async def _limited(self, crossing: Any, timeout_s: float) -> Any:
         try:
@@ -177,6 +184,6 @@ class Sandbox:
     def close(self) -> None:
         manager, self._manager = self._manager, None
         self.broken = True
-        self._driver.clear()  # its handles go while their context exists
+        self._inbox = None  # its handle goes while its context exists
         if manager is not None:
             manager.__exit__(None, None, None)

@@ -226,3 +226,22 @@ def test_returned_integers_beyond_64_bits_stay_exact() -> None:
         assert properties["big"] == 123456789012345680000
         assert isinstance(properties["big"], int)
         assert properties["max"] == 2**53 - 1
+
+
+def test_large_batch_input_cannot_be_hooked_through_the_inbox() -> None:
+    # The long input is written into the driver's inbox (no prototype, sealed): a
+    # setter user code puts on Object.prototype, or tries to put on the inbox, sees
+    # nothing and changes nothing.
+    code = """
+    const seen = []
+    const hook = { set(v) { seen.push(String(v).length) }, configurable: true }
+    Object.defineProperty(Object.prototype, 'input', hook)
+    const inbox = __functions_driver.inbox
+    try { Object.defineProperty(inbox, 'input', hook) } catch (e) {}
+    async function onTrack(e) { e.properties.seen = seen.length; return e }
+    """
+    events = _large_batch(600)
+    for _ in range(2):
+        result = run(code, events, batch=True, cache_key="large-hooks", timeout_ms=2000)
+        assert [r.status for r in result.results] == ["success"] * 600
+        assert {r.output["properties"]["seen"] for r in result.results} == {0}

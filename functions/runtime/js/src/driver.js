@@ -243,9 +243,28 @@ function release(count) {
   return stringify(taken.map((i) => ({ i, event: run.events[i] })));
 }
 
+// A long input reaches the driver through this inbox: Python writes `input`, then runs
+// the short script `fromInbox(name)`. V8's compilation cache never sees the long text
+// (it compares long sources of one length in full), and no argument list is built.
+// No prototype and sealed, with `input` a plain data property: nothing can hook the
+// write or the read.
+const inbox = Object.seal(Object.create(null, { input: { value: null, writable: true, enumerable: true } }));
+const INBOX_TAKERS = { start, step };
+
+function fromInbox(name) {
+  const input = inbox.input;
+  inbox.input = null;
+  if (typeof input !== "string" || !Object.prototype.hasOwnProperty.call(INBOX_TAKERS, name)) {
+    throw new TypeError("the driver's inbox holds no input for " + name);
+  }
+  return INBOX_TAKERS[name](input);
+}
+
 // Buffer and crypto: the one copy that library bundles loaded later share.
 export const driver = Object.freeze({
   start,
+  inbox,
+  fromInbox,
   step,
   release,
   seed: reseed,
