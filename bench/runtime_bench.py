@@ -4,6 +4,7 @@ cold start, memory per warm context. Prints one JSON object on stdout."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -12,7 +13,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -21,9 +26,10 @@ from functions.runtime.config import load_config
 
 HANDLER = "async function onTrack(event, settings) { event.properties.seen = true; return event }"
 BATCH_SIZES = (1, 20, 100, 1000)
-EVENTS_PER_SIZE = 4000
 
-NODE_LOOP = (
+# Plain Node.js fed over a pipe, one batch per line: what a Node process behind a pipe
+# does, process boundary and all. Kept for continuity; not the in-process anchor.
+NODE_PIPED = (
     HANDLER
     + """
 const rl = require('readline').createInterface({input: process.stdin});
@@ -39,6 +45,57 @@ rl.on('line', async (line) => {
 """
 )
 
+# The same handler in plain Node.js, in-process: a loop over JSON.parse'd events,
+# awaiting the handler, JSON.stringify of each result. The batch's JSON text is read
+# once; each round parses it again. Rounds run for at least `seconds` after as long a
+# warm-up; prints events/s.
+NODE_IN_PROCESS = (
+    HANDLER
+    + """
+const [batch, seconds] = [require('fs').readFileSync(0, 'utf8'), Number(process.argv[1])];
+async function round() {
+  const events = JSON.parse(batch);
+  const out = [];
+  for (const event of events) {
+    const value = await onTrack(event, {});
+    out.push(value == null ? null : JSON.stringify(value));
+  }
+  return out;
+}
+async function timed() {
+  let events = 0;
+  const started = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < seconds) {
+    events += (await round()).length;
+    elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  }
+  return events / elapsed;
+}
+timed().then(timed).then((rate) => console.log(rate));
+"""
+)
+
+# The engine's floor: one mini-racer call per batch, its JSON text in and one JSON text
+# out, the same loop inside V8, no driver, no isolation between events, no Python JSON.
+ENGINE_FLOOR = (
+    HANDLER
+    + """
+async function __floor(batch) {
+  const events = JSON.parse(batch);
+  const out = [];
+  for (const event of events) {
+    const value = await onTrack(event, {});
+    out.push(value == null ? 'null' : JSON.stringify(value));
+  }
+  return '[' + out.join(',') + ']';
+}
+"""
+)
+
+# Each figure: calls for at least this long, after one warm-up call.
+MIN_SECONDS = 0.25
+
 
 def _events(n: int) -> list[dict]:
     return [
@@ -53,37 +110,79 @@ def _events(n: int) -> list[dict]:
     ]
 
 
+def _rate(size: int, call: Callable[[], object]) -> float:
+    """events/s of `call` (one batch of `size` events), over at least MIN_SECONDS."""
+    call()
+    calls = 0
+    started = time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < MIN_SECONDS or calls < 3:
+        call()
+        calls += 1
+    return calls * size / elapsed
+
+
 def runtime_throughput(size: int) -> float:
     events = _events(size)
-    run_function(
-        code=HANDLER, kind="insert", events=events, settings={}, batch=True, cache_key="bench"
-    )
-    rounds = max(EVENTS_PER_SIZE // size, 3)
-    started = time.perf_counter()
-    for _ in range(rounds):
-        run_function(
+    return _rate(
+        size,
+        lambda: run_function(
             code=HANDLER, kind="insert", events=events, settings={}, batch=True, cache_key="bench"
-        )
-    return rounds * size / (time.perf_counter() - started)
+        ),
+    )
 
 
-def node_throughput(size: int) -> float:
+def node_in_process_throughput(size: int) -> float:
+    done = subprocess.run(
+        ["node", "-e", NODE_IN_PROCESS, str(MIN_SECONDS)],
+        input=json.dumps(_events(size)),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.strip())
+
+
+@functools.cache
+def _floor_function() -> Any:
+    from py_mini_racer import MiniRacer
+
+    from functions.runtime.sandbox import _start_v8
+
+    _start_v8()  # V8 started with the runtime's flags, whichever comes first
+    context = MiniRacer()
+    context.eval(ENGINE_FLOOR)
+    return context, context.eval("__floor")
+
+
+def engine_floor_throughput(size: int) -> float:
+    _, floor = _floor_function()
+    batch = json.dumps(_events(size))
+    return _rate(size, lambda: floor(batch).get())
+
+
+def engine_floor_with_python_json_throughput(size: int) -> float:
+    """The floor plus the JSON run_function cannot avoid: the events (dicts) in, the
+    returned events (dicts) out, with the runtime's JSON library."""
+    _, floor = _floor_function()
+    events = _events(size)
+    return _rate(size, lambda: orjson.loads(floor(orjson.dumps(events).decode()).get()))
+
+
+def node_piped_throughput(size: int) -> float:
     events = json.dumps(_events(size))
     node = subprocess.Popen(
-        ["node", "-e", NODE_LOOP], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        ["node", "-e", NODE_PIPED], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert node.stdin and node.stdout
-    try:
-        rounds = max(EVENTS_PER_SIZE // size, 3)
+
+    def one() -> None:
+        assert node.stdin and node.stdout
         node.stdin.write(events + "\n")
         node.stdin.flush()
         json.loads(node.stdout.readline())
-        started = time.perf_counter()
-        for _ in range(rounds):
-            node.stdin.write(events + "\n")
-            node.stdin.flush()
-            json.loads(node.stdout.readline())
-        return rounds * size / (time.perf_counter() - started)
+
+    try:
+        return _rate(size, one)
     finally:
         node.kill()
         node.wait()
@@ -418,23 +517,53 @@ def hostile_memory() -> dict[str, object]:
     }
 
 
-def throughput(repeats: int = 3) -> dict[str, object]:
-    """Runtime and plain Node.js measured alternately, `repeats` times each; medians."""
-    runtime: dict[int, float] = {}
-    node: dict[int, float] = {}
+def throughput(repeats: int = 5) -> dict[str, object]:
+    """The runtime and its anchors, measured in turn, `repeats` rounds; medians."""
+    measures: dict[str, Callable[[int], float]] = {
+        "runtime": runtime_throughput,
+        "node_in_process": node_in_process_throughput,
+        "engine_floor": engine_floor_throughput,
+        "engine_floor_with_python_json": engine_floor_with_python_json_throughput,
+        "node_piped": node_piped_throughput,
+    }
+    rates: dict[str, dict[int, float]] = {name: {} for name in measures}
     for size in BATCH_SIZES:
-        pairs = [(runtime_throughput(size), node_throughput(size)) for _ in range(repeats)]
-        runtime[size] = statistics.median(r for r, _ in pairs)
-        node[size] = statistics.median(n for _, n in pairs)
+        samples: dict[str, list[float]] = {name: [] for name in measures}
+        for _ in range(repeats):
+            for name, measure in measures.items():
+                samples[name].append(measure(size))
+        for name in measures:
+            rates[name][size] = statistics.median(samples[name])
+
+    def ratio(anchor: str) -> dict[str, float]:
+        return {str(k): round(rates["runtime"][k] / rates[anchor][k], 3) for k in BATCH_SIZES}
+
     return {
         "what": (
-            "events/s of a trivial insert handler, one batch run per call at each batch size; "
-            "node: the same handler in a plain Node.js loop fed over a pipe. Runtime and "
-            f"Node measured alternately, median of {repeats} each."
+            "events/s of a trivial insert handler, one batch per call at each batch size. "
+            "runtime: run_function (per-event isolation, logs, limits). node_in_process: "
+            "the same handler in plain Node.js, in one process: a loop over JSON.parse'd "
+            "events, awaiting the handler, JSON.stringify of each result. engine_floor: one "
+            "mini-racer call per batch, the batch as one JSON text in and one out, the same "
+            "loop inside V8 (no isolation, no Python JSON), through mini-racer's synchronous "
+            "API (the call, then the promise's result: a few thread hand-offs per call, which "
+            "dominate at small batches; the floor is meant for large ones). "
+            "engine_floor_with_python_json: "
+            "the same plus orjson of the events (dicts) in and the results (dicts) out, "
+            "which run_function's contract needs. node_piped: plain Node.js fed one batch "
+            f"per line over a pipe. Each figure runs for at least {MIN_SECONDS} s; the five "
+            f"are measured in turn, {repeats} rounds, medians."
         ),
-        "runtime_events_per_s": {str(k): round(v) for k, v in runtime.items()},
-        "node_events_per_s": {str(k): round(v) for k, v in node.items()},
-        "runtime_vs_node_ratio": {str(k): round(runtime[k] / node[k], 3) for k in BATCH_SIZES},
+        "runtime_events_per_s": {str(k): round(v) for k, v in rates["runtime"].items()},
+        **{
+            f"{name}_events_per_s": {str(k): round(v) for k, v in rates[name].items()}
+            for name in measures
+            if name != "runtime"
+        },
+        "runtime_vs_node_in_process_ratio": ratio("node_in_process"),
+        "runtime_vs_engine_floor_ratio": ratio("engine_floor"),
+        "runtime_vs_engine_floor_with_python_json_ratio": ratio("engine_floor_with_python_json"),
+        "runtime_vs_node_piped_ratio": ratio("node_piped"),
     }
 
 

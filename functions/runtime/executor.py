@@ -172,17 +172,28 @@ def _event_result(
 def _assemble(job: Job, progress: Progress) -> RunResult:
     shared_logs = progress.logs.get("batch", []) if job.batch else []
     shared_requests = progress.requests.get("batch", []) if job.batch else []
+    # Logs and requests keyed by event, when there are any (a batch seldom has).
+    per_event = any(slot not in ("run", "batch") for slot in [*progress.logs, *progress.requests])
+    settled, succeeded = progress.settled, progress.succeeded
+    count = len(job.events)
+    if not (progress.logs or progress.requests or settled) and len(succeeded) == count:
+        # Every event returned an event, and nothing was logged or fetched.
+        results = [EventResult("success", None, succeeded[i], [], []) for i in range(count)]
+        return RunResult(results=results, logs=[], requests=[])
     results = []
-    for i in range(len(job.events)):
-        key = str(i)
-        logs, requests = progress.logs.get(key), progress.requests.get(key)
-        results.append(
-            _event_result(
-                progress.settled.get(i),
-                [*shared_logs, *logs] if logs else list(shared_logs),
-                [*shared_requests, *requests] if requests else list(shared_requests),
-            )
-        )
+    for i in range(count):
+        if per_event:
+            key = str(i)
+            own_logs, own_requests = progress.logs.get(key), progress.requests.get(key)
+            logs = [*shared_logs, *own_logs] if own_logs else list(shared_logs)
+            requests = [*shared_requests, *own_requests] if own_requests else list(shared_requests)
+        else:
+            logs, requests = list(shared_logs), list(shared_requests)
+        item = settled.get(i)
+        if item is None and i in succeeded:
+            results.append(EventResult("success", None, succeeded[i], logs, requests))
+        else:
+            results.append(_event_result(item, logs, requests))
     result = RunResult(results=results)
     _rebuild_totals(result, progress)
     return result
@@ -191,14 +202,14 @@ def _assemble(job: Job, progress: Progress) -> RunResult:
 def _rebuild_totals(result: RunResult, progress: Progress) -> None:
     logs = [*progress.logs.get("run", []), *progress.logs.get("batch", [])]
     requests = [*progress.requests.get("run", []), *progress.requests.get("batch", [])]
-    shared_logs, shared_requests = (
-        len(progress.logs.get("batch", [])),
-        len(progress.requests.get("batch", [])),
+    shared_logs = len(progress.logs.get("batch", [])) if progress.logs.get("batch") else 0
+    shared_requests = (
+        len(progress.requests.get("batch", [])) if progress.requests.get("batch") else 0
     )
     for event in result.results:
         # Batch-level lines are already counted once above.
-        logs.extend(event.logs[shared_logs:] if progress.logs.get("batch") else event.logs)
-        requests.extend(
-            event.requests[shared_requests:] if progress.requests.get("batch") else event.requests
-        )
+        if event.logs:
+            logs.extend(event.logs[shared_logs:])
+        if event.requests:
+            requests.extend(event.requests[shared_requests:])
     result.logs, result.requests = logs, requests

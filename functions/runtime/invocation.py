@@ -11,7 +11,6 @@ some of them to new lanes, up to `contexts_per_version` contexts of the version.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from functions.runtime.config import RuntimeConfig
 from functions.runtime.contexts import VersionContexts
 from functions.runtime.errors import SandboxKilled, ScriptError, timeout_error
 from functions.runtime.fetch import FetchSession, _safe_trace_url, perform_fetch
-from functions.runtime.protocol import parse_start, parse_step, timer_delay_ms
+from functions.runtime.protocol import dumps, loads, parse_start, parse_step, timer_delay_ms
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
 NEVER_FINISHED = {
@@ -40,20 +39,19 @@ class Job:
 
 @dataclass
 class Progress:
+    # Events that ended in any other way than an insert's success: {i, status, error,
+    # output} by event number; insert successes are `succeeded`: returned event by number.
     settled: dict[int, dict[str, Any]] = field(default_factory=dict)
+    succeeded: dict[int, dict[str, Any]] = field(default_factory=dict)
     logs: dict[str, list[str]] = field(default_factory=dict)
     requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     killed: SandboxKilled | None = None
 
+    def ended(self, i: int) -> bool:
+        return i in self.settled or i in self.succeeded
+
     def unsettled(self, count: int) -> list[int]:
-        return [i for i in range(count) if i not in self.settled]
-
-
-def _js_call(function: str, payload: dict[str, Any]) -> str:
-    # A JSON text is a valid JS string literal; JSON.parse inside V8 beats an object literal.
-    return (
-        f"__functions_driver.{function}({json.dumps(json.dumps(payload, separators=(',', ':')))})"
-    )
+        return [i for i in range(count) if not self.ended(i)]
 
 
 # What a lane hands over: (event number in the run, event).
@@ -130,6 +128,8 @@ class _Lane:
         self.progress = batch.progress
         self.share = share
         self.mine = {i for i, _ in share}
+        # Of `mine`, those not ended yet.
+        self.open = set(self.mine)
         self.tasks: set[asyncio.Task[tuple[str, dict[str, Any], dict[str, Any] | None]]] = set()
         self.in_flight: dict[asyncio.Task[Any], dict[str, Any]] = {}
         self.ready: dict[str, list[dict[str, Any]]] = {}
@@ -155,7 +155,7 @@ class _Lane:
         budget = min(self.cpu_s, self.remaining())
         if budget <= 0:
             raise SandboxKilled("timeout", "time limit")
-        return await self.sandbox.evaluate(_js_call(function, payload), budget)
+        return await self.sandbox.call_driver(function, dumps(payload), budget)
 
     async def execute(self) -> None:
         try:
@@ -179,7 +179,8 @@ class _Lane:
         job, config = self.job, self.config
         return {
             "events": [event for _, event in self.share],
-            "indices": [i for i, _ in self.share],
+            # The whole run in order (the first lane's share): the driver numbers them.
+            "indices": None if len(self.share) == len(job.events) else [i for i, _ in self.share],
             "settings": job.settings,
             "kind": job.kind,
             "batch": job.batch,
@@ -188,7 +189,7 @@ class _Lane:
         }
 
     def _done(self) -> bool:
-        return all(i in self.progress.settled for i in self.mine)
+        return not self.open
 
     async def _loop(self) -> None:
         deliver: list[dict[str, Any]] = []
@@ -229,17 +230,21 @@ class _Lane:
         if lanes <= 0:
             return
         count = self.queued * lanes // (lanes + 1) or 1
-        released = json.loads(
+        released = loads(
             await self.sandbox.evaluate(f"__functions_driver.release({count})", self.cpu_s)
         )
         share = [(int(item["i"]), item["event"]) for item in released]
         self.mine -= {i for i, _ in share}
+        self.open -= {i for i, _ in share}
         self.queued -= len(share)
         self.batch.spread(share, lanes)
 
     def _absorb(self, out: dict[str, Any]) -> None:
         for item in out["settled"]:
             self.progress.settled[int(item["i"])] = item
+            self.open.discard(int(item["i"]))
+        self.progress.succeeded.update(zip(out["ok"], out["outputs"], strict=True))
+        self.open.difference_update(out["ok"])
         for slot, lines in out["logs"].items():
             self.progress.logs.setdefault(str(slot), []).extend(lines)
         for spec in out["fetches"]:
@@ -306,7 +311,7 @@ class _Lane:
 
     def _settle_rest(self, status: str, error: dict[str, str]) -> None:
         for i in sorted(self.mine):
-            if i not in self.progress.settled:
+            if not self.progress.ended(i):
                 self.progress.settled[i] = {
                     "i": i,
                     "status": status,

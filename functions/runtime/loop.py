@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import gc
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
@@ -19,11 +20,26 @@ _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
 
+# A batch run allocates a few container objects per event (the returned events and
+# their results), all alive until the run returns. At CPython's default youngest-
+# generation threshold (700) a 1000-event run went through about ten collections, and
+# promoting its objects set off full ones: 1.2 ms of CPU per 1000 events, 28% of the
+# run. A process that runs functions raises the threshold to this (never lowers it);
+# the cost is at most this many more young objects waiting for a collection.
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def _raise_gc_threshold() -> None:
+    young, *older = gc.get_threshold()
+    if 0 < young < GC_YOUNG_THRESHOLD:
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *older)
+
 
 def runtime_loop() -> asyncio.AbstractEventLoop:
     global _loop
     with _lock:
         if _loop is None:
+            _raise_gc_threshold()
             loop = asyncio.new_event_loop()
             thread = threading.Thread(
                 target=loop.run_forever, name="functions-runtime", daemon=True

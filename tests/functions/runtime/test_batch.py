@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from functions.runtime.sandbox import LITERAL_MAX_CHARS
 from tests.functions.runtime.conftest import run
 
 SEED_BATCH_FILTER = """
@@ -164,3 +168,80 @@ def test_batch_false_with_onbatch_uses_single_handlers() -> None:
     code = "async function onBatch(e) { return [] }\nasync function onTrack(e) { return e }"
     result = run(code, _events("a"))
     assert result.results[0].status == "success"
+
+
+def _large_batch(count: int) -> list[dict[str, Any]]:
+    return [
+        {"type": "track", "event": f"e{i}", "messageId": f"m{i}", "properties": {"n": i}}
+        for i in range(count)
+    ]
+
+
+def test_large_batch_goes_in_as_an_argument_and_keeps_each_event_apart() -> None:
+    # Far over LITERAL_MAX_CHARS: the payload is a call argument, not script text.
+    events = _large_batch(600)
+    assert len(json.dumps(events)) > 2 * LITERAL_MAX_CHARS
+    code = """async function onTrack(e, settings) {
+      settings.touched = (settings.touched || 0) + 1
+      if (e.properties.n === 7) throw new ValidationError('seven')
+      if (e.properties.n === 8) return 'not an event'
+      if (e.properties.n === 9) return
+      if (e.properties.n === 10) console.log('ten', settings.touched)
+      e.properties.seen = settings.touched
+      return e
+    }"""
+    for _ in range(3):  # the second and later runs reuse the warm context
+        result = run(code, events, batch=True, settings={"k": "v"}, cache_key="large-batch")
+        statuses = [r.status for r in result.results]
+        assert statuses[7:11] == ["message_rejected", "bad_request", "filtered", "success"]
+        assert statuses.count("success") == 597
+        assert result.results[7].error == {"type": "ValidationError", "message": "seven"}
+        assert result.results[10].logs == ["ten 1"]
+        assert result.logs == ["ten 1"]
+        assert all(not r.logs for i, r in enumerate(result.results) if i != 10)
+        # Each event got its own copy of the settings.
+        assert {r.output["properties"]["seen"] for r in result.results if r.output} == {1}
+        assert result.results[599].output == {**events[599], "properties": {"n": 599, "seen": 1}}
+
+
+def test_large_batch_one_spinning_event_times_out_alone() -> None:
+    events = _large_batch(400)
+    code = "async function onTrack(e) { if (e.properties.n === 5) while (true) {} return e }"
+    result = run(code, events, batch=True, timeout_ms=300, cache_key="large-spin")
+    statuses = [r.status for r in result.results]
+    assert statuses[:6] == ["success"] * 5 + ["timeout"]
+    # The others ran, or were handed back unrun once the run's kill budget was spent.
+    assert set(statuses[6:]) <= {"success", "retry"}
+
+
+def test_returned_integers_beyond_64_bits_stay_exact() -> None:
+    code = """async function onTrack(e) {
+      e.properties.big = 123456789012345680000
+      e.properties.max = Number.MAX_SAFE_INTEGER
+      return e
+    }"""
+    for events in (_large_batch(1), _large_batch(300)):
+        result = run(code, events, batch=True)
+        properties = result.results[0].output["properties"]
+        assert properties["big"] == 123456789012345680000
+        assert isinstance(properties["big"], int)
+        assert properties["max"] == 2**53 - 1
+
+
+def test_large_batch_input_cannot_be_hooked_through_the_inbox() -> None:
+    # The long input is written into the driver's inbox (no prototype, sealed): a
+    # setter user code puts on Object.prototype, or tries to put on the inbox, sees
+    # nothing and changes nothing.
+    code = """
+    const seen = []
+    const hook = { set(v) { seen.push(String(v).length) }, configurable: true }
+    Object.defineProperty(Object.prototype, 'input', hook)
+    const inbox = __functions_driver.inbox
+    try { Object.defineProperty(inbox, 'input', hook) } catch (e) {}
+    async function onTrack(e) { e.properties.seen = seen.length; return e }
+    """
+    events = _large_batch(600)
+    for _ in range(2):
+        result = run(code, events, batch=True, cache_key="large-hooks", timeout_ms=2000)
+        assert [r.status for r in result.results] == ["success"] * 600
+        assert {r.output["properties"]["seen"] for r in result.results} == {0}
