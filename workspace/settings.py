@@ -221,12 +221,13 @@ WORKER_HEARTBEAT_SECONDS = float(env_str("WORKER_HEARTBEAT_SECONDS", "10"))
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 60)
 # Retention of final ledger rows (days; fractions allowed, e.g. 0.0005 is 43 s for a bench),
 # pruned by beat in batches of at most BATCH rows, deleting at most DUTY of the time (it
-# sleeps in between), within a time budget per run (below the run interval).
+# sleeps in between), within a time budget per run: while it runs it holds a worker slot,
+# so the budget is a quarter of the interval.
 DELIVERY_RETENTION_DAYS = float(env_str("DELIVERY_RETENTION_DAYS", "7"))
 DELIVERY_RETENTION_FAILED_DAYS = float(env_str("DELIVERY_RETENTION_FAILED_DAYS", "30"))
 DELIVERY_RETENTION_BATCH = env_int("DELIVERY_RETENTION_BATCH", 500)
 DELIVERY_RETENTION_DUTY = float(env_str("DELIVERY_RETENTION_DUTY", "0.25"))
-DELIVERY_RETENTION_BUDGET_SECONDS = float(env_str("DELIVERY_RETENTION_BUDGET_SECONDS", "45"))
+DELIVERY_RETENTION_BUDGET_SECONDS = float(env_str("DELIVERY_RETENTION_BUDGET_SECONDS", "15"))
 DELIVERY_RETENTION_EVERY_SECONDS = float(env_str("DELIVERY_RETENTION_EVERY_SECONDS", "60"))
 # Hours are rolled up for Event Delivery this long after they end (retries stop within 4 h).
 DELIVERY_ROLLUP_AFTER_HOURS = env_int("DELIVERY_ROLLUP_AFTER_HOURS", 5)
