@@ -44,7 +44,11 @@ def run(args: list[str]) -> dict[str, object]:
     peak = 0.0
     with stack(env, args) as running:
         worker = running["worker"].pid  # type: ignore[attr-defined]
-        first = children_rss_mb(worker)
+        first: dict[int, float] = {}
+        up_by = time.monotonic() + 60
+        while not first and time.monotonic() < up_by:  # the pool's children are up
+            first = children_rss_mb(worker)
+            time.sleep(0.2)
         seen.update(first)
         done = threading.Event()
         began = time.monotonic()
