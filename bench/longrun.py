@@ -26,7 +26,7 @@ def stack(
     from pipeline_bench import setup
 
     procs: list[subprocess.Popen[bytes]] = []
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    quiet = subprocess.DEVNULL
     try:
         hook_port, web_port = free_port(), free_port()
         procs.append(
@@ -47,7 +47,8 @@ def stack(
                 ],
                 cwd=ROOT,
                 env=dict(env, BIND=f"127.0.0.1:{web_port}", WEB_CONCURRENCY="2"),
-                **quiet,  # type: ignore[arg-type]
+                stdout=quiet,
+                stderr=quiet,
             )
         )
         argv = [sys.executable, "-m", "celery", "-A", "workspace", "worker", "-c", "2"]
@@ -55,7 +56,7 @@ def stack(
         if beat:  # its own process, as `make serve` runs it: the worker's children are its pool
             beat_argv = [sys.executable, "-m", "celery", "-A", "workspace", "beat", "-l", "warning"]
             beat_argv += ["-s", f"/tmp/longrun-beat-{web_port}"]
-            procs.append(subprocess.Popen(beat_argv, cwd=ROOT, env=env, **quiet))  # type: ignore[arg-type]
+            procs.append(subprocess.Popen(beat_argv, cwd=ROOT, env=env, stdout=quiet, stderr=quiet))
         log = open(f"/tmp/longrun-worker-{web_port}.log", "wb")  # noqa: SIM115
         worker = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
         procs.append(worker)

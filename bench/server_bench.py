@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import psycopg
@@ -63,7 +64,7 @@ def _body(n: int) -> bytes:
 
 def _load(
     url: str, write_key: str, window: Callable[[], tuple[float, float]] | None = None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """CLIENTS threads post for SECONDS. With `window` (called once the load is over), the
     figures count only requests that ended within the (wall-clock) span it answers: the time
     a pruner was actually deleting."""
