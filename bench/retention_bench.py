@@ -17,7 +17,7 @@ import psycopg
 from longrun import ingest, receiver_counts, stack
 from pipeline_bench import bench_env
 
-SECONDS = float(os.environ.get("RETENTION_BENCH_SECONDS", "150"))
+SECONDS = float(os.environ.get("RETENTION_BENCH_SECONDS", "180"))
 RATE = float(os.environ.get("RETENTION_BENCH_EVENTS_PER_S", "200"))
 KEEP = float(os.environ.get("RETENTION_BENCH_KEEP", "20"))
 EVERY = 5.0

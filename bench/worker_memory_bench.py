@@ -7,7 +7,7 @@ Prints ONE JSON object per configuration: first, peak and end RSS (MB, the large
 recycles, and whether every event has exactly one ledger row, final, and reached the
 receiver exactly once (so no batch was lost or sent twice across recycles).
 
-`make bench` runs the short variant (30,000 events, a child recycled every 300 tasks, so
+`make bench` runs the short variant (20,000 events, a child recycled every 200 tasks, so
 recycles do happen); the README's figures are the long run:
 WORKER_BENCH_EVENTS=250000 WORKER_BENCH_MAX_TASKS=5000 (the `make serve` flags)."""
 
@@ -20,9 +20,9 @@ import psycopg
 from longrun import children_rss_mb, ingest, receiver_counts, stack
 from pipeline_bench import bench_env
 
-EVENTS = int(os.environ.get("WORKER_BENCH_EVENTS", "30000")) // 20 * 20
+EVENTS = int(os.environ.get("WORKER_BENCH_EVENTS", "20000")) // 20 * 20
 MAX_MEMORY_KB = os.environ.get("WORKER_BENCH_MAX_MEMORY_KB", "400000")
-MAX_TASKS = os.environ.get("WORKER_BENCH_MAX_TASKS", "300")
+MAX_TASKS = os.environ.get("WORKER_BENCH_MAX_TASKS", "200")
 CONFIGS = {
     "no_recycling": [],
     "recycling": ["--max-memory-per-child", MAX_MEMORY_KB, "--max-tasks-per-child", MAX_TASKS],
