@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg
+from redis import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
 N = int(os.environ.get("PIPELINE_BENCH_EVENTS", "20000"))
@@ -73,10 +74,14 @@ def bench_env() -> dict[str, str]:
     with psycopg.connect(urlunsplit(admin._replace(path="/postgres")), autocommit=True) as db:
         db.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
         db.execute(f"CREATE DATABASE {BENCH_DB}")
+    # Tasks a previous bench left queued (the server bench runs no worker) would hold up
+    # this one's worker: the bench's Redis db starts empty too.
+    bench_redis = redis.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}"
+    Redis.from_url(bench_redis).flushdb()
     return dict(
         os.environ,
         DATABASE_URL=urlunsplit(admin._replace(path=f"/{BENCH_DB}")),
-        REDIS_URL=redis.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}",
+        REDIS_URL=bench_redis,
         FUNCTIONS_ALLOW_PRIVATE_FETCH="1",
         DJANGO_DEBUG="0",
         LOG_LEVEL="WARNING",

@@ -1,6 +1,8 @@
 """Ingest under 16 concurrent clients: the production server (gunicorn, deploy/gunicorn.conf.py)
-against Django's runserver, on the same PostgreSQL and Redis; then gunicorn again while ledger
-retention deletes old rows, to show ingest is not held up by it. Prints ONE JSON object.
+against Django's runserver, on the same PostgreSQL and Redis; then gunicorn alone, while the
+unthrottled pruner deletes old rows and while the throttled one (the defaults) does,
+alternated SERVER_BENCH_ROUNDS times (the machine is shared), with the rows deleted per
+second. Prints ONE JSON object.
 
 Clients are threads of this process sharing the machine's cores with the server, so the
 figures are lower bounds of what the server can take; both servers get the same clients."""
@@ -14,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import psycopg
@@ -59,9 +62,14 @@ def _body(n: int) -> bytes:
     return json.dumps({"batch": batch}).encode()
 
 
-def _load(url: str, write_key: str) -> dict[str, float]:
+def _load(
+    url: str, write_key: str, window: Callable[[], tuple[float, float]] | None = None
+) -> dict[str, Any]:
+    """CLIENTS threads post for SECONDS. With `window` (called once the load is over), the
+    figures count only requests that ended within the (wall-clock) span it answers: the time
+    a pruner was actually deleting."""
     stop = time.monotonic() + SECONDS
-    latencies: list[float] = []
+    done: list[tuple[float, float]] = []  # (wall-clock end, latency)
     errors = [0]
     lock = threading.Lock()
 
@@ -76,16 +84,21 @@ def _load(url: str, write_key: str) -> dict[str, float]:
                 took = time.perf_counter() - began
                 with lock:
                     if response.status_code == 200:
-                        latencies.append(took)
+                        done.append((time.time(), took))
                     else:
                         errors[0] += 1
 
-    began = time.monotonic()
+    began = time.time()
     with ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(client, range(CLIENTS)))
-    elapsed = time.monotonic() - began
-    latencies.sort()
+    ended = time.time()
+    if window:
+        start, end = window()
+        began, ended = max(began, start), min(ended, end)
+    latencies = sorted(took for at, took in done if began <= at <= ended)
+    elapsed = max(ended - began, 1e-9)
     return {
+        "seconds": round(elapsed, 1),
         "requests_per_s": round(len(latencies) / elapsed, 1),
         "events_per_s": round(len(latencies) * EVENTS_PER_REQUEST / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
@@ -116,24 +129,114 @@ def _measure(start: Callable[[int], subprocess.Popen[bytes]], key: str) -> dict[
         process.wait(30)
 
 
-def _old_rows(env: dict[str, str], destination: str) -> None:
-    """OLD_ROWS delivered rows from 30 days ago, for retention to delete during the load."""
+def _old_rows(env: dict[str, str], destination: str) -> int:
+    """Tops the ledger up to OLD_ROWS delivered rows from 30 days ago (retention deletes
+    them during the load); returns how many it added. Vacuumed before the clock starts."""
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
-        db.execute(
-            "INSERT INTO delivery_eventdelivery (workspace_id, destination_id, message_id, "
-            "event_type, event, status, error_type, error_message, attempts, logs, requests, "
-            "received_at, lease_token, created_at, updated_at) "
-            "SELECT d.workspace_id, d.id, 'old-' || g, 'track', '{}'::jsonb, 'delivered', '',"
-            " '', 1, '[]'::jsonb, '[]'::jsonb, now() - interval '30 days', '', "
-            "now() - interval '30 days', now() - interval '30 days' "
-            "FROM delivery_destination d, generate_series(1, %s) g WHERE d.id = %s",
-            [OLD_ROWS, destination],
+        have = int(
+            db.execute(  # type: ignore[index]
+                "SELECT count(*) FROM delivery_eventdelivery WHERE message_id LIKE 'old-%'"
+            ).fetchone()[0]
         )
+        missing = OLD_ROWS - have
+        if missing > 0:
+            db.execute(
+                "INSERT INTO delivery_eventdelivery (workspace_id, destination_id, message_id, "
+                "event_type, event, status, error_type, error_message, attempts, logs, "
+                "requests, received_at, lease_token, created_at, updated_at) "
+                "SELECT d.workspace_id, d.id, 'old-' || gen_random_uuid(), 'track', "
+                "'{}'::jsonb, 'delivered', '', '', 1, '[]'::jsonb, '[]'::jsonb, "
+                "now() - interval '30 days', '', now() - interval '30 days', "
+                "now() - interval '30 days' "
+                "FROM delivery_destination d, generate_series(1, %s) g WHERE d.id = %s",
+                [missing, destination],
+            )
+        db.execute("VACUUM ANALYZE delivery_eventdelivery")
+        db.execute("CHECKPOINT")  # the insert's WAL is written out before the clock starts
+        return max(missing, 0)
 
 
-def _ledger_rows(env: dict[str, str]) -> int:
-    with psycopg.connect(env["DATABASE_URL"]) as db:
-        return int(db.execute("SELECT count(*) FROM delivery_eventdelivery").fetchone()[0])  # type: ignore[index]
+# Runs in a Django shell next to the server: each line "BATCH DUTY SECONDS" on stdin prunes
+# for SECONDS (or until no old row is left) with those settings and answers the rows deleted
+# and the wall-clock span it spent.
+PRUNER = """
+import sys, time
+from django.conf import settings
+from delivery.ledger.retention import ledger_prune
+print("ready", flush=True)
+for line in sys.stdin:
+    batch, duty, seconds = line.split()
+    settings.DELIVERY_RETENTION_BATCH, settings.DELIVERY_RETENTION_DUTY = int(batch), float(duty)
+    began, stop, deleted = time.time(), time.monotonic() + float(seconds), 0
+    while time.monotonic() < stop:
+        pruned = ledger_prune(budget_seconds=stop - time.monotonic())
+        deleted += pruned.routine
+        if not pruned.routine:
+            break
+    print(deleted, began, time.time(), flush=True)
+"""
+
+# The A/B of retention during ingest: no retention, the unthrottled pruner (2,000-row
+# batches back to back, as before), the throttled one (the defaults: 500-row batches,
+# deleting a quarter of the time). Alternated ROUNDS times against the same server.
+RETENTION_MODES = {"alone": None, "unthrottled": (2000, 1.0), "throttled": (500, 0.25)}
+ROUNDS = int(os.environ.get("SERVER_BENCH_ROUNDS", "3"))
+
+
+def _summary(runs: list[dict[str, float]]) -> dict[str, object]:
+    keys = ["events_per_s", "p50_ms", "p99_ms", "rows_deleted_per_s", "seconds"]
+    out: dict[str, object] = {
+        k: round(statistics.median([r[k] for r in runs]), 1) for k in keys if k in runs[0]
+    }
+    out["events_per_s_runs"] = [r["events_per_s"] for r in runs]
+    out["errors"] = sum(int(r["errors"]) for r in runs)
+    return out
+
+
+def _retention_ab(env: dict[str, str], key: str, destination: str, gunicorn: object) -> object:
+    port = free_port()
+    server = gunicorn(port)  # type: ignore[operator]
+    pruner = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", PRUNER],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in RETENTION_MODES}
+    try:
+        assert pruner.stdout is not None and pruner.stdin is not None
+        while pruner.stdout.readline().strip() != "ready":  # after Django's shell banner
+            pass
+        url = f"http://127.0.0.1:{port}/v1/batch"
+        _load(url, key, lambda: (0.0, 0.0))  # warm-up, not counted
+        modes = list(RETENTION_MODES.items())
+        for round_ in range(ROUNDS):
+            # Each round starts with the next mode: none always runs right after another.
+            for mode, knobs in modes[round_ % len(modes) :] + modes[: round_ % len(modes)]:
+                if knobs is None:
+                    runs[mode].append(_load(url, key))
+                    continue
+                _old_rows(env, destination)
+                pruner.stdin.write(f"{knobs[0]} {knobs[1]} {SECONDS}\n")
+                pruner.stdin.flush()
+                answer: list[str] = []
+
+                def pruning(answer: list[str] = answer) -> tuple[float, float]:
+                    answer.extend(pruner.stdout.readline().split())  # type: ignore[union-attr]
+                    return float(answer[1]), float(answer[2])
+
+                figures = _load(url, key, pruning)
+                figures["rows_deleted_per_s"] = round(int(answer[0]) / figures["seconds"], 1)
+                runs[mode].append(figures)
+    finally:
+        if pruner.stdin:
+            pruner.stdin.close()
+        pruner.wait(60)
+        server.terminate()
+        server.wait(30)
+    return {mode: _summary(r) for mode, r in runs.items()}
 
 
 def main() -> None:
@@ -151,23 +254,12 @@ def main() -> None:
     figures: dict[str, object] = {"clients": CLIENTS, "events_per_request": EVENTS_PER_REQUEST}
     figures["runserver"] = _measure(runserver, key)
     figures["gunicorn"] = _measure(gunicorn, key)
-    _old_rows(env, destination)
-    before = _ledger_rows(env)
-    pruner = subprocess.Popen(
-        [
-            py,
-            "manage.py",
-            "shell",
-            "-c",
-            "from delivery.ledger.retention import ledger_prune\n"
-            "while ledger_prune(budget_seconds=5).routine: pass",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    figures["gunicorn_while_retention_deletes"] = _measure(gunicorn, key)
-    pruner.wait(600)
-    figures["retention"] = {"ledger_rows_before": before, "ledger_rows_after": _ledger_rows(env)}
+    figures["gunicorn_retention_ab"] = {
+        "rounds": ROUNDS,
+        "seconds_each": SECONDS,
+        "old_rows_before_each": OLD_ROWS,
+        **_retention_ab(env, key, destination, gunicorn),  # type: ignore[dict-item]
+    }
     print(json.dumps(figures))
 
 

@@ -23,7 +23,6 @@ from delivery.models import (
 from delivery.publishing import ATTEMPT_DELIVERIES, task_publish
 
 SWEEP_LIMIT = 20_000
-OUTBOX_KEEP = timedelta(hours=1)
 
 
 def _publish_leased(destination_id: str, token: str, lane: str = "") -> None:
@@ -90,7 +89,8 @@ def lost_entries_redispatch() -> int:
         OutboxEntry.objects.filter(pk__in=ids).update(dispatched_at=now)
         for entry_id in ids:
             transaction.on_commit(partial(outbox_publish, entry_id), robust=True)
-    OutboxEntry.objects.filter(processed_at__lte=now - OUTBOX_KEEP).delete()
+    keep = timedelta(seconds=settings.DELIVERY_OUTBOX_KEEP_SECONDS)
+    OutboxEntry.objects.filter(processed_at__lte=now - keep).delete()
     return len(ids)
 
 

@@ -201,6 +201,8 @@ DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 30)
 # the lease, this bounds recovery after a kill -9: Celery's own redelivery of an unacked
 # task waits for the broker's visibility_timeout (an hour), and is never relied upon.
 DELIVERY_OUTBOX_REDISPATCH_SECONDS = env_int("DELIVERY_OUTBOX_REDISPATCH_SECONDS", 30)
+# Processed outbox entries are kept this long (for inspection), then the sweeper deletes them.
+DELIVERY_OUTBOX_KEEP_SECONDS = float(env_str("DELIVERY_OUTBOX_KEEP_SECONDS", "3600"))
 DELIVERY_SWEEP_SECONDS = float(env_str("DELIVERY_SWEEP_SECONDS", "2"))
 # onBatch functions: flush at batchMaxCount or after this wait.
 DELIVERY_BATCH_WAIT_SECONDS = env_int("DELIVERY_BATCH_WAIT_SECONDS", 10)
@@ -226,11 +228,15 @@ FUNCTIONS_METRICS_TOKEN = env_str("FUNCTIONS_METRICS_TOKEN")
 # Workers record themselves this often; /readyz wants one seen within the stale limit.
 WORKER_HEARTBEAT_SECONDS = float(env_str("WORKER_HEARTBEAT_SECONDS", "10"))
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 60)
-# Retention of final ledger rows (days), pruned by beat in batches within a time budget.
-DELIVERY_RETENTION_DAYS = env_int("DELIVERY_RETENTION_DAYS", 7)
-DELIVERY_RETENTION_FAILED_DAYS = env_int("DELIVERY_RETENTION_FAILED_DAYS", 30)
-DELIVERY_RETENTION_BATCH = env_int("DELIVERY_RETENTION_BATCH", 2000)
-DELIVERY_RETENTION_BUDGET_SECONDS = float(env_str("DELIVERY_RETENTION_BUDGET_SECONDS", "20"))
+# Retention of final ledger rows (days; fractions allowed, e.g. 0.0005 is 43 s for a bench),
+# pruned by beat in batches of at most BATCH rows, deleting at most DUTY of the time (it
+# sleeps in between), within a time budget per run: while it runs it holds a worker slot,
+# so the budget is a quarter of the interval.
+DELIVERY_RETENTION_DAYS = float(env_str("DELIVERY_RETENTION_DAYS", "7"))
+DELIVERY_RETENTION_FAILED_DAYS = float(env_str("DELIVERY_RETENTION_FAILED_DAYS", "30"))
+DELIVERY_RETENTION_BATCH = env_int("DELIVERY_RETENTION_BATCH", 500)
+DELIVERY_RETENTION_DUTY = float(env_str("DELIVERY_RETENTION_DUTY", "0.25"))
+DELIVERY_RETENTION_BUDGET_SECONDS = float(env_str("DELIVERY_RETENTION_BUDGET_SECONDS", "15"))
 DELIVERY_RETENTION_EVERY_SECONDS = float(env_str("DELIVERY_RETENTION_EVERY_SECONDS", "60"))
 # Hours are rolled up for Event Delivery this long after they end (retries stop within 4 h).
 DELIVERY_ROLLUP_AFTER_HOURS = env_int("DELIVERY_ROLLUP_AFTER_HOURS", 5)

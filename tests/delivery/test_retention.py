@@ -65,3 +65,49 @@ def test_ledger_prune_deletes_in_batches_and_stops_at_its_budget(destination, se
 def test_ledger_prune_on_an_empty_ledger_does_nothing(db):
     pruned = ledger_prune()
     assert (pruned.routine, pruned.failed) == (0, 0)
+
+
+def test_ledger_prune_sleeps_between_batches_for_its_duty_cycle(destination, settings, monkeypatch):
+    settings.DELIVERY_RETENTION_BATCH = 2
+    settings.DELIVERY_RETENTION_DUTY = 0.25
+    _rows(destination, [(DeliveryStatus.DELIVERED, 9)] * 5)
+    pauses: list[float] = []
+    monkeypatch.setattr("delivery.ledger.retention.time.sleep", pauses.append)
+    assert ledger_prune().routine == 5
+    # Three batches (2, 2, 1) and a fourth finding nothing: a pause after each of the first
+    # three, three times as long as the batch took.
+    assert len(pauses) == 3 and all(p > 0 for p in pauses)
+
+
+def test_ledger_prune_stops_when_its_next_pause_would_pass_the_budget(
+    destination, settings, monkeypatch
+):
+    settings.DELIVERY_RETENTION_BATCH = 2
+    settings.DELIVERY_RETENTION_DUTY = 0.01
+    _rows(destination, [(DeliveryStatus.DELIVERED, 9)] * 6)
+    monkeypatch.setattr("delivery.ledger.retention.time.sleep", lambda s: None)
+    # A batch takes milliseconds, its pause 99 times as long: beyond a 10 ms budget.
+    assert ledger_prune(budget_seconds=0.01).routine == 2
+    assert EventDelivery.objects.count() == 4
+
+
+def test_ledger_prune_keeps_a_row_made_pending_after_its_batch_was_chosen(
+    destination, settings, monkeypatch
+):
+    settings.DELIVERY_RETENTION_FAILED_DAYS = 30
+    _rows(destination, [(DeliveryStatus.FAILED, 40), (DeliveryStatus.FAILED, 40)])
+    replayed = EventDelivery.objects.get(message_id="m0")
+    real_filter = EventDelivery.objects.filter
+
+    def filter_then_replay(*args, **kwargs):
+        # The DELETE's own filter runs after the batch's ids were read: a replay lands now.
+        if "id__in" in kwargs:
+            EventDelivery.objects.filter(pk=replayed.pk).update(status=DeliveryStatus.RETRYING)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(EventDelivery.objects, "filter", filter_then_replay)
+    assert ledger_prune().failed == 1
+    monkeypatch.undo()
+    assert list(EventDelivery.objects.values_list("message_id", "status")) == [
+        ("m0", DeliveryStatus.RETRYING)
+    ]
