@@ -1,11 +1,12 @@
 """Attempting deliveries: claim the rows of a lease token, run the destination's pipeline once
 for the whole batch, record every outcome in one bulk write."""
 
+import contextlib
 import time
 import uuid
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from delivery.ingest.outbox import batch_size_of, destinations_loaded, outbox_process
@@ -76,9 +77,21 @@ class _Recorder:
         except Exception:
             # Raised inside libcurl's send loop it would leave transfers half-done; the
             # final write records these outcomes again and raises there, outside the loop.
+            # A connection the database dropped is closed, so the next write reconnects:
+            # once the database is back, the rest of the batch is recorded as it is sent
+            # instead of all of it being sent again after the lease ends.
+            _connection_dropped()
             return
         self.recorded.update(indexes)
         self.waiting.clear()
+
+
+def _connection_dropped() -> None:
+    if connection.in_atomic_block:
+        return
+    # A broken connection may fail to close; it is gone anyway.
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 def claimed_attempt(*, destination: Destination, rows: list[EventDelivery], token: str) -> int:
