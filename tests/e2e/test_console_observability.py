@@ -109,8 +109,9 @@ def test_event_delivery_health_and_audit_as_owner_and_readonly(
     page.get_by_role("button", name="Replay all failed in the last hour").click()
     assert "1 delivery will be sent again" in page.inner_text("main")
     assert "rejected by the destination" in page.inner_text("main")
-    page.get_by_label("Replay rejected messages too").check()
-    page.wait_for_load_state()
+    # Ticking the box reloads the preview: wait for the new page, not the old one's load.
+    with page.expect_navigation():
+        page.get_by_label("Replay rejected messages too").check()
     assert "3 deliveries will be sent again" in page.inner_text("main")
     page.get_by_role("button", name="Replay 3").click()
     assert "3 deliveries sent again" in page.inner_text("body")
