@@ -19,16 +19,16 @@ ROWS = int(os.environ.get("CONSOLE_BENCH_ROWS", "1000000"))
 RUNS = int(os.environ.get("CONSOLE_BENCH_RUNS", "15"))
 
 SETUP = """
-from delivery.services import source_create, destination_create_webhook
+from delivery.services import source_create, destination_create
 from workspace.audit import SYSTEM
 from workspace.models import Workspace, Role
 from workspace.services import membership_grant
 from django.contrib.auth.models import User
 ws = Workspace.objects.create(slug="bench", name="Bench")
 src = source_create(workspace=ws, actor=SYSTEM, name="bench")
-busy = destination_create_webhook(workspace=ws, actor=SYSTEM, source=src, name="busy",
+busy = destination_create(kind="webhook", workspace=ws, actor=SYSTEM, source=src, name="busy",
     settings={"url": "https://example.com/in"})
-quiet = destination_create_webhook(workspace=ws, actor=SYSTEM, source=src, name="quiet",
+quiet = destination_create(kind="webhook", workspace=ws, actor=SYSTEM, source=src, name="quiet",
     settings={"url": "https://example.com/other"})
 user = User.objects.create_user("bench@example.com", "bench@example.com", "pw")
 membership_grant(workspace=ws, user=user, role=Role.OWNER, actor=SYSTEM)

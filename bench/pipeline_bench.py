@@ -91,14 +91,14 @@ def bench_env() -> dict[str, str]:
 def setup(env: dict[str, str], receiver_url: str) -> str:
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     script = f"""
-from delivery.services import source_create, destination_create_webhook
+from delivery.services import source_create, destination_create
 from functions.instances import insert_instance_create
 from functions.services import function_create
 from workspace.audit import SYSTEM
 from workspace.models import Workspace
 ws = Workspace.objects.create(slug="bench", name="Bench")
 src = source_create(workspace=ws, actor=SYSTEM, name="bench")
-hook = destination_create_webhook(workspace=ws, actor=SYSTEM, source=src, name="receiver",
+hook = destination_create(kind="webhook", workspace=ws, actor=SYSTEM, source=src, name="receiver",
                                   settings={{"url": "{receiver_url}"}})
 fn = function_create(workspace=ws, actor=SYSTEM, resource_type="INSERT_DESTINATION",
                      display_name="enrich", code={INSERT_CODE!r}, settings_schema=[])

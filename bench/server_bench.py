@@ -36,10 +36,10 @@ def _setup(env: dict[str, str]) -> tuple[str, str]:
         "from workspace.audit import SYSTEM\n"
         "from workspace.models import Workspace\n"
         "ws = Workspace.objects.create(slug='bench', name='Bench')\n"
-        "from delivery.services import destination_create_webhook\n"
+        "from delivery.services import destination_create\n"
         "src = source_create(workspace=ws, actor=SYSTEM, name='bench')\n"
-        "hook = destination_create_webhook(workspace=ws, actor=SYSTEM, source=src, name='old',"
-        " enabled=False, settings={'url': 'https://example.com/in'})\n"
+        "hook = destination_create(kind='webhook', workspace=ws, actor=SYSTEM, source=src,"
+        " name='old', enabled=False, settings={'url': 'https://example.com/in'})\n"
         "print(src.write_key, hook.pk)\n"
     )
     done = subprocess.run(

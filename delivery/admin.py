@@ -11,16 +11,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from delivery.kinds.url_masking import masked_url
-from delivery.kinds.webhook_destination import (
-    check_webhook_settings,
-    webhook_headers,
-    webhook_url,
-)
+from delivery.kinds.base import Kind
+from delivery.kinds.registry import KINDS, kind_choices, kind_of
 from delivery.models import (
     Destination,
     DestinationFilter,
-    DestinationKind,
     EventDelivery,
     Source,
 )
@@ -31,8 +26,7 @@ from delivery.routing.filters import (
     destination_filter_delete,
 )
 from delivery.services import (
-    destination_create_function,
-    destination_create_webhook,
+    destination_create,
     destination_delete,
     destination_update,
     source_create,
@@ -171,31 +165,10 @@ class SourceAdmin(OperatorAdmin):
         source_delete(source=obj, actor=actor_of(request))
 
 
-class OptionalJSONField(forms.JSONField):
-    """Shows nothing rather than `null` when there is no value."""
-
-    def prepare_value(self, value: Any) -> Any:
-        return "" if value is None else super().prepare_value(value)
-
-
 class DestinationForm(forms.ModelForm):
-    webhook_url = forms.URLField(
-        required=False,
-        max_length=2000,
-        assume_scheme="https",
-        widget=forms.URLInput(attrs={"size": 80}),
-    )
-    webhook_headers = OptionalJSONField(
-        required=False,
-        help_text='Header names and values, e.g. {"Authorization": "Bearer …"}. Stored '
-        "encrypted; leave empty to keep the stored headers.",
-    )
-    function = forms.ModelChoiceField(
-        queryset=FunctionClass.objects.filter(resource_type=ResourceType.DESTINATION),
-        required=False,
-        help_text="For a destination function destination.",
-    )
-    function_settings = forms.JSONField(required=False, initial=dict)
+    """The fields every destination has; each kind's own come from `Kind.admin_fields`
+    (`destination_form` adds them). `kind_request` is what clean() made of them."""
+
     insert_function = forms.ModelChoiceField(
         queryset=FunctionClass.objects.filter(resource_type=ResourceType.INSERT_DESTINATION),
         required=False,
@@ -211,6 +184,9 @@ class DestinationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.kind_request: tuple[str, Any] = ("", None)
+        if "kind" in self.fields:
+            self.fields["kind"] = forms.ChoiceField(choices=kind_choices)
         if not self.instance._state.adding:
             # Only functions of the destination's own workspace may be connected to it.
             insert = self.fields["insert_function"]
@@ -218,43 +194,44 @@ class DestinationForm(forms.ModelForm):
             insert.queryset = FunctionClass.objects.filter(
                 workspace=self.instance.workspace, resource_type=ResourceType.INSERT_DESTINATION
             )
-        # Shown masked like a secret; posting the masked URL back keeps the stored one.
-        if self.instance.pk and (url := webhook_url(self.instance)):
-            self.initial["webhook_url"] = masked_url(url)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         source = data.get("source") or getattr(self.instance, "source", None)
-        for name in ("function", "insert_function"):
-            function = data.get(name)
-            if (
-                function is not None
-                and source is not None
-                and function.workspace != source.workspace
-            ):
-                raise ValidationError({name: "Choose a function of the source's workspace."})
-        if data.get("insert_function") is not None:
-            schema = latest_version(data["insert_function"]).settings_schema
+        function = data.get("insert_function")
+        if function is not None and source is not None and function.workspace != source.workspace:
+            raise ValidationError(
+                {"insert_function": "Choose a function of the source's workspace."}
+            )
+        if function is not None:
+            schema = latest_version(function).settings_schema
             try:
                 validate_setting_values(schema, data.get("insert_settings") or {})
             except DomainError as error:
                 raise ValidationError({"insert_settings": error.message}) from None
-        if not self.instance._state.adding:
+        adding = self.instance._state.adding
+        kind = KINDS.get(data.get("kind", "")) if adding else kind_of(self.instance)
+        if kind is None:
             return data
+        destination = None if adding else self.instance
         try:
-            if data.get("kind") == DestinationKind.FUNCTION:
-                if data.get("function") is None:
-                    raise ValidationError({"function": "Choose a destination function."})
-                schema = latest_version(data["function"]).settings_schema
-                validate_setting_values(schema, data.get("function_settings") or {})
-            else:
-                check_webhook_settings(
-                    {"url": data.get("webhook_url"), "headers": data.get("webhook_headers") or {}}
-                )
+            self.kind_request = kind.admin_settings(data, destination)
+            if self.kind_request[1] is not None:
+                kind.settings_checked(self.kind_request[1], destination)
         except DomainError as error:
+            if error.field in self.fields:
+                raise ValidationError({error.field: error.message}) from None
             raise ValidationError(error.message) from None
         return data
+
+
+def destination_form(kinds: list[Kind], destination: Destination | None) -> type[DestinationForm]:
+    """The form with the fields of `kinds`, to create a destination or change `destination`."""
+    fields: dict[str, forms.Field] = {}
+    for kind in kinds:
+        fields.update(kind.admin_fields(destination))
+    return type("DestinationForm", (DestinationForm,), fields)
 
 
 class DestinationFilterForm(forms.ModelForm):
@@ -304,61 +281,53 @@ class DestinationAdmin(OperatorAdmin):
     list_display = (
         "name",
         "source",
-        "kind",
+        "kind_label",
         "target",
         "insert_function_label",
         "enabled",
         "deliveries",
     )
     list_filter = ("kind", "enabled", WORKSPACE_FILTER)
-    # Not the webhook URL: a search by its text would reveal a token one character at a time.
+    # Not the kinds' settings: a search by a webhook URL's text would reveal a token one
+    # character at a time.
     search_fields = ("name", "id")
     list_select_related = ("source", "function_instance__function")
 
+    def _kinds(self, obj: Destination | None) -> list[Kind]:
+        return list(KINDS.values()) if obj is None else [kind_of(obj)]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        kwargs["form"] = destination_form(self._kinds(obj), obj)
+        return super().get_form(request, obj, change, **kwargs)
+
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        kind_fields = [name for kind in self._kinds(obj) for name in kind.admin_fields(obj)]
         if obj is None:
-            return (
-                "source",
-                "name",
-                "kind",
-                "enabled",
-                "webhook_url",
-                "webhook_headers",
-                "function",
-                "function_settings",
-                "max_attempts",
-            )
-        base = ["id", "source", "name", "kind", "enabled", "max_attempts"]
+            return ("source", "name", "kind", "enabled", *kind_fields, "max_attempts")
+        base = ["id", "source", "name", "kind_label", "enabled", "max_attempts"]
         if getattr(obj, "insert_instance", None) is not None:
             base.append("insert_function_label")
         else:
             base += ["insert_function", "insert_settings"]
-        if obj.kind == DestinationKind.WEBHOOK:
-            return (*base, "webhook_url", "webhook_headers", "header_names")
-        return (*base, "function_instance")
+        if obj.function_instance_id is not None:
+            base.append("function_instance")
+        return (*base, *kind_fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
             return ()
-        return (
-            "id",
-            "source",
-            "kind",
-            "function_instance",
-            "header_names",
-            "insert_function_label",
-        )
+        return ("id", "source", "kind_label", "function_instance", "insert_function_label")
 
-    @admin.display(description="stored headers")
-    def header_names(self, destination: Destination) -> str:
-        return ", ".join(f"{name}: [redacted]" for name in webhook_headers(destination)) or "-"
+    @admin.display(description="kind", ordering="kind")
+    def kind_label(self, destination: Destination) -> str:
+        kind = KINDS.get(destination.kind)
+        return kind.label if kind is not None else destination.kind
 
     @admin.display(description="target")
     def target(self, destination: Destination) -> str:
-        if destination.kind == DestinationKind.WEBHOOK:
-            return masked_url(webhook_url(destination))
-        instance = destination.function_instance
-        return f"function {instance.function}" if instance else "-"
+        return kind_of(destination).summary(destination)
 
     @admin.display(description="insert function")
     def insert_function_label(self, destination: Destination) -> str:
@@ -384,19 +353,17 @@ class DestinationAdmin(OperatorAdmin):
 
     def save_model(self, request: HttpRequest, obj: Destination, form: Any, change: bool) -> None:
         data, actor = form.cleaned_data, actor_of(request)
+        metadata_id, settings = form.kind_request
         if change:
             original = Destination.objects.get(pk=obj.pk)
             require_in_admin(request, Action.DESTINATION_CHANGE, original)
-            settings = {"headers": data["webhook_headers"]} if data.get("webhook_headers") else None
             destination_update(
                 destination=original,
                 actor=actor,
                 name=data["name"],
                 enabled=data["enabled"],
                 max_attempts=data["max_attempts"],
-                settings={**(settings or {}), "url": data["webhook_url"]}
-                if obj.kind == DestinationKind.WEBHOOK
-                else None,
+                settings=settings,
             )
             if data.get("insert_function") is not None:
                 insert_instance_create(
@@ -409,26 +376,16 @@ class DestinationAdmin(OperatorAdmin):
             return
         source = data["source"]
         require_in_admin(request, Action.SOURCE_ADMIN, source)
-        if data["kind"] == DestinationKind.FUNCTION:
-            created = destination_create_function(
-                workspace=source.workspace,
-                actor=actor,
-                source=source,
-                function=data["function"],
-                name=data["name"],
-                settings=data["function_settings"] or {},
-                enabled=data["enabled"],
-            )
-        else:
-            created = destination_create_webhook(
-                workspace=source.workspace,
-                actor=actor,
-                source=source,
-                name=data["name"],
-                settings={"url": data["webhook_url"], "headers": data["webhook_headers"] or {}},
-                enabled=data["enabled"],
-            )
-        obj.pk = created.pk
+        obj.pk = destination_create(
+            workspace=source.workspace,
+            actor=actor,
+            source=source,
+            kind=data["kind"],
+            metadata_id=metadata_id,
+            name=data["name"],
+            settings=settings,
+            enabled=data["enabled"],
+        ).pk
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         destination = Destination.objects.get(pk=form.instance.pk)

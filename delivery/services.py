@@ -8,13 +8,10 @@ from delivery.catalog import HTTP_API
 from delivery.kinds.base import Kind
 from delivery.kinds.registry import KINDS, kind_of
 from delivery.ledger.retry import MAX_ATTEMPTS, MIN_ATTEMPTS
-from delivery.models import Destination, DestinationKind, Source
+from delivery.models import Destination, Source
 from delivery.source_slugs import slug_checked, slug_for_name
-from functions.instances import (
-    build_instance,
-    instance_delete,
-)
-from functions.models import FunctionClass, FunctionInstance, ResourceType
+from functions.instances import instance_delete
+from functions.models import FunctionInstance
 from workspace.audit import Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
 from workspace.models import Workspace
@@ -139,62 +136,32 @@ def _check_source(workspace: Workspace, source: Source) -> None:
 
 
 @transaction.atomic
-def destination_create_webhook(
+def destination_create(
     *,
     workspace: Workspace,
     actor: Actor,
     source: Source,
+    kind: str,
     name: str,
     settings: Any,
+    metadata_id: str = "",
     enabled: bool = True,
 ) -> Destination:
+    """A destination of `kind` (a name in delivery/kinds/registry.py) made from its catalog
+    entry `metadata_id` (by default the kind's own name: the webhook's) with `settings`."""
     _check_source(workspace, source)
-    kind = KINDS[DestinationKind.WEBHOOK]
-    checked = kind.settings_checked(settings)
+    found = KINDS.get(kind)
+    if found is None:
+        raise InvalidInput(f"unknown destination kind {kind!r}", field="kind")
     destination = Destination(
         workspace=workspace,
         source=source,
         name=_check_name(name),
-        kind=kind.name,
+        kind=found.name,
         enabled=_check_bool(enabled, "enabled"),
     )
-    kind.settings_store(destination, checked)
+    found.destination_prepare(destination, metadata_id=metadata_id or kind, settings=settings)
     destination.save()
-    audit_destination(
-        destination, actor, "Integration Created", {"after": destination_snapshot(destination)}
-    )
-    return destination
-
-
-@transaction.atomic
-def destination_create_function(
-    *,
-    workspace: Workspace,
-    actor: Actor,
-    source: Source,
-    function: FunctionClass,
-    name: str,
-    settings: Any,
-    enabled: bool = True,
-) -> Destination:
-    """Connect a destination function to a source: the instance is the destination."""
-    _check_source(workspace, source)
-    if function.workspace_id != workspace.id:
-        # Another workspace's function is "not found", as the API answers for its id.
-        raise InvalidInput(f"{function.api_id} not found", field="metadataId")
-    if function.resource_type != ResourceType.DESTINATION:
-        raise InvalidInput(f"{function.api_id} is not a destination function", field="metadataId")
-    instance = build_instance(
-        function=function, name=_check_name(name), settings=settings, enabled=True
-    )
-    destination = Destination.objects.create(
-        workspace=workspace,
-        source=source,
-        name=instance.name,
-        kind=DestinationKind.FUNCTION,
-        enabled=_check_bool(enabled, "enabled"),
-        function_instance=instance,
-    )
     audit_destination(
         destination, actor, "Integration Created", {"after": destination_snapshot(destination)}
     )

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from delivery.models import Destination, Source
-from delivery.services import destination_create_function
+from delivery.services import destination_create
 from functions.instances import insert_instance_create
 from functions.models import FunctionClass, FunctionInstance, ResourceType
 from tests.factories import UserFactory, WorkspaceFactory, function_factory, source_factory
@@ -74,9 +74,10 @@ def _grant(world: World, name: str, role: Role, objects: Any = None, **extra: An
 
 
 def _webhook(source: Source, name: str, path: str, headers: dict[str, str]) -> Destination:
-    from delivery.services import destination_create_webhook
+    from delivery.services import destination_create
 
-    return destination_create_webhook(
+    return destination_create(
+        kind="webhook",
         workspace=source.workspace,
         actor=SYSTEM,
         source=source,
@@ -115,11 +116,12 @@ def build_world(slug: str = "acme") -> World:
         ),
         forward_on_app=None,  # type: ignore[arg-type]
     )
-    world.forward_on_app = destination_create_function(
+    world.forward_on_app = destination_create(
+        kind="function",
         workspace=workspace,
         actor=SYSTEM,
         source=app,
-        function=world.forward,
+        metadata_id=world.forward.id,
         name="Forward on app",
         settings={"token": SECRET_DEST_SETTING},
     )

@@ -3,7 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from delivery.models import Destination, DestinationKind, Source
+from delivery.models import Destination, Source
 from functions.models import FunctionClass, ResourceType
 from workspace.audit import SYSTEM
 from workspace.models import Workspace
@@ -62,9 +62,10 @@ def source_factory(workspace: Workspace, name: str = "web") -> Source:
 def webhook_factory(
     source: Source, url: str = "https://hooks.example.com/in", headers: dict[str, str] | None = None
 ) -> Destination:
-    from delivery.services import destination_create_webhook
+    from delivery.services import destination_create
 
-    return destination_create_webhook(
+    return destination_create(
+        kind="webhook",
         workspace=source.workspace,
         actor=SYSTEM,
         source=source,
@@ -74,7 +75,6 @@ def webhook_factory(
 
 
 __all__ = [
-    "DestinationKind",
     "UserFactory",
     "WorkspaceFactory",
     "function_factory",

@@ -13,7 +13,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from delivery.services import destination_create_function
+from delivery.services import destination_create
 from tests.factories import function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM
 from workspace.services import api_token_create
@@ -50,11 +50,12 @@ def real_ids(workspace):
     dest_fn = function_factory(workspace, resource_type="DESTINATION", display_name="dest fn")
     source = source_factory(workspace)
     hook = webhook_factory(source)
-    fn_dest = destination_create_function(
+    fn_dest = destination_create(
+        kind="function",
         workspace=workspace,
         actor=SYSTEM,
         source=source,
-        function=dest_fn,
+        metadata_id=dest_fn.id,
         name="fn dest",
         settings={},
     )

@@ -10,13 +10,11 @@ from rest_framework.response import Response
 
 from delivery.api.destinations import DestinationMetadataSerializer
 from delivery.api.sources import SourceMetadataSerializer
-from delivery.catalog import HTTP_API, WEBHOOK, function_metadata, source_metadata, webhook_metadata
-from functions.api.queries import function_by_api_id
-from functions.models import FunctionClass, ResourceType
+from delivery.catalog import HTTP_API, source_metadata
+from delivery.kinds.registry import destination_catalog_entry, destinations_catalog
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.views import ApiView
 from workspace.errors import NotFound
-from workspace.permissions import Action, can, viewable_functions
 
 TAGS = ["Catalog"]
 
@@ -47,13 +45,7 @@ class DestinationsCatalogView(ApiView):
         responses={200: DestinationsCatalogSerializer},
     )
     def get(self, request: Request) -> Response:
-        functions = viewable_functions(
-            self.user,
-            self.workspace,
-            FunctionClass.objects.filter(resource_type=ResourceType.DESTINATION),
-        ).order_by("created_at", "id")
-        entries = [webhook_metadata(), *(function_metadata(f) for f in functions)]
-        page = paginate(entries, request)
+        page = paginate(destinations_catalog(self.user, self.workspace), request)
         return Response({"destinationsCatalog": page.items, "pagination": page.pagination})
 
 
@@ -68,13 +60,10 @@ class DestinationMetadataView(ApiView):
         return Response({"destinationMetadata": self.entry(destinationMetadataId)})
 
     def entry(self, metadata_id: str) -> dict[str, Any]:
-        if metadata_id == WEBHOOK:
-            return webhook_metadata()
-        function = function_by_api_id(self.workspace, metadata_id)
-        visible = can(self.user, Action.FUNCTION_VIEW, self.workspace, function)
-        if function.resource_type != ResourceType.DESTINATION or not visible:
+        entry = destination_catalog_entry(self.user, self.workspace, metadata_id)
+        if entry is None:
             raise NotFound("Resource not found")
-        return function_metadata(function)
+        return entry
 
 
 class SourcesCatalogView(ApiView):

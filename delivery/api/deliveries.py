@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from delivery.api.destinations import DestinationScopedView
+from delivery.kinds.registry import kind_of
 from delivery.models import DeliveryStatus, Destination
 from delivery.queries import GRANULARITIES, MetricRow, delivery_metrics, event_deliveries
 from delivery.replay import deliveries_replay
@@ -111,11 +112,10 @@ def _metrics_summary(
         )
         metric["total"] += row["count"]
         metric["breakdown"].append({"metricName": row["time"].isoformat(), "value": row["count"]})
-    instance = destination.function_instance
     return {
         "deliveryMetricsSummary": {
             "sourceId": destination.source_id,
-            "destinationMetadataId": instance.function_id if instance else "webhook",
+            "destinationMetadataId": kind_of(destination).metadata(destination)["id"],
             "granularity": granularity,
             "startTime": start,
             "endTime": end,

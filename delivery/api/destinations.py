@@ -1,6 +1,6 @@
-"""Destinations: a webhook (`metadataId: "webhook"`) or a destination function instance
-(`metadataId` = the function's catalogId). Create, list, get, update, delete; all need
-Source Admin over the destination's source."""
+"""Destinations: one of a catalog entry (`metadataId`: "webhook", a destination function's
+catalogId, whatever entries the kinds of delivery/kinds/ offer). Create, list, get, update,
+delete; all need Source Admin over the destination's source."""
 
 from typing import Any
 
@@ -11,12 +11,10 @@ from rest_framework.response import Response
 
 from delivery import services
 from delivery.api.queries import destination_by_id, destinations_list, source_by_id
-from delivery.catalog import WEBHOOK, function_metadata, webhook_metadata
-from delivery.kinds.registry import kind_of
+from delivery.kinds.base import Kind
+from delivery.kinds.registry import KINDS, kind_of, kind_offering
 from delivery.ledger.retry import MAX_ATTEMPTS, MIN_ATTEMPTS
-from delivery.models import Destination, DestinationKind, Source
-from functions.api.queries import function_by_api_id
-from functions.models import FunctionClass, ResourceType
+from delivery.models import Destination, Source
 from workspace.api.pagination import PAGINATION_PARAMETERS, PaginationOutputSerializer, paginate
 from workspace.api.serializers import StatusSerializer, StrictSerializer
 from workspace.api.views import ApiView
@@ -31,9 +29,11 @@ DESTINATION_ID = OpenApiParameter("destinationId", str, OpenApiParameter.PATH)
 class DestinationMetadataSerializer(serializers.Serializer):
     """The catalog entry (DestinationMetadataV1 of the Public API SDK), plus `kind`."""
 
-    id = serializers.CharField(help_text='"webhook", or the destination function\'s catalogId.')
+    id = serializers.CharField(
+        help_text="\"webhook\", the destination function's catalogId, or another kind's entry."
+    )
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=DestinationKind.values)
+    kind = serializers.ChoiceField(choices=list(KINDS))
     description = serializers.CharField()
     slug = serializers.CharField()
     logos = serializers.DictField(help_text="A function's logo URL, or this server's icon.")
@@ -76,10 +76,7 @@ class DestinationSerializer(serializers.Serializer):
 
     @extend_schema_field(DestinationMetadataSerializer)
     def get_metadata(self, destination: Destination) -> dict[str, Any]:
-        instance = destination.function_instance
-        if instance is None:
-            return webhook_metadata()
-        return function_metadata(instance.function)
+        return kind_of(destination).metadata(destination)
 
     def get_settings(self, destination: Destination) -> dict[str, Any]:
         return kind_of(destination).settings_masked(destination)
@@ -105,7 +102,7 @@ class DestinationListOutputSerializer(serializers.Serializer):
 class DestinationCreateSerializer(StrictSerializer):
     sourceId = serializers.CharField(max_length=64)
     metadataId = serializers.CharField(
-        max_length=64, help_text='"webhook", or a destination function\'s catalogId.'
+        max_length=64, help_text="The id of an entry of the destinations catalog."
     )
     name = serializers.CharField(max_length=200, required=False)
     enabled = serializers.BooleanField(required=False, default=True)
@@ -165,22 +162,18 @@ class DestinationListView(ApiView):
     def post(self, request: Request) -> Response:
         data = self.validated(DestinationCreateSerializer)
         source = self.connectable_source(data["sourceId"])
-        common = {
-            "workspace": self.workspace,
-            "actor": self.actor,
-            "source": source,
-            "settings": data["settings"],
-            "enabled": data["enabled"],
-        }
-        if data["metadataId"] == WEBHOOK:
-            destination = services.destination_create_webhook(
-                name=data.get("name", "Webhook"), **common
-            )
-        else:
-            function = self.destination_function(data["metadataId"])
-            destination = services.destination_create_function(
-                function=function, name=data.get("name", function.display_name), **common
-            )
+        kind = self.usable_kind(data["metadataId"])
+        entry = kind.catalog_entry(self.user, self.workspace, data["metadataId"])
+        destination = services.destination_create(
+            workspace=self.workspace,
+            actor=self.actor,
+            source=source,
+            kind=kind.name,
+            metadata_id=data["metadataId"],
+            name=data.get("name", (entry or {}).get("name", kind.label)),
+            settings=data["settings"],
+            enabled=data["enabled"],
+        )
         return Response(_data(destination))
 
     def connectable_source(self, source_id: str) -> Source:
@@ -198,26 +191,17 @@ class DestinationListView(ApiView):
         )
         return source
 
-    def destination_function(self, metadata_id: str) -> FunctionClass:
-        try:
-            function = function_by_api_id(self.workspace, metadata_id)
-        except NotFound:
-            function = None
-        if function is None or function.resource_type != ResourceType.DESTINATION:
+    def usable_kind(self, metadata_id: str) -> Kind:
+        """The kind whose catalog entry `metadata_id` is, if the caller may use it."""
+        kind = kind_offering(self.workspace, metadata_id)
+        if kind is None:
             raise InvalidInput(
-                f"Destination metadata {metadata_id} not found: use "
-                '"webhook" or a destination function\'s catalogId.',
+                f"Destination metadata {metadata_id} not found: use the id of an entry "
+                "of the destinations catalog (GET /catalog/destinations).",
                 field="metadataId",
             )
-        require(
-            self.user,
-            Action.FUNCTION_VIEW,
-            self.workspace,
-            function,
-            message="Your roles do not let you use this function",
-            field="metadataId",
-        )
-        return function
+        kind.require_usable(self.user, self.workspace, metadata_id)
+        return kind
 
 
 class DestinationScopedView(ApiView):

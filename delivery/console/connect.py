@@ -12,6 +12,7 @@ from delivery import services as delivery_services
 from delivery.api.queries import destination_by_id, source_by_id
 from delivery.console import queries
 from delivery.console.settings_form import SettingsForm
+from delivery.kinds.function_destination import FunctionKind
 from functions import instances as instance_services
 from functions.api.queries import function_by_api_id
 from functions.models import FunctionClass, FunctionInstance
@@ -101,11 +102,12 @@ def _create(request: HttpRequest, function: FunctionClass, target: Any, form: An
             # The product connects disabled: the destination's Enable Function toggle starts it.
             enabled=False,
         )
-    return delivery_services.destination_create_function(
+    return delivery_services.destination_create(
         workspace=request.workspace,  # type: ignore[attr-defined]
         actor=actor,
         source=target,
-        function=function,
+        kind=FunctionKind.name,
+        metadata_id=function.id,
         name=name,
         settings=form.values(),
     )

@@ -1,7 +1,6 @@
 """Sources, destinations, and a destination's Functions tab with the Enable Function toggle."""
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -11,23 +10,14 @@ from delivery import services as delivery_services
 from delivery.api.queries import destination_by_id, source_by_id
 from delivery.console import queries
 from delivery.kinds.registry import kind_of
-from delivery.models import Destination, DestinationKind
+from delivery.models import Destination
 from functions import instances as instance_services
 from functions.models import FunctionClass, FunctionInstance, ResourceType
 from functions.queries import latest_version
-from functions.schema import MASK_CHAR
 from workspace.audit import Actor
 from workspace.console.shell import console_render, console_view
 from workspace.errors import NotFound
 from workspace.permissions import Action, can, require, viewable_functions
-
-
-def masked_url(url: str) -> str:
-    """Scheme and host only: webhook paths and queries often carry credentials."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    rest = parts.path.strip("/") or parts.query
-    return f"{parts.scheme}://{host}/{MASK_CHAR * 8 if rest else ''}"
 
 
 def _shown(value: Any) -> str:
@@ -115,11 +105,10 @@ def destination(request: HttpRequest, destination_id: str) -> HttpResponse:
         "tab": "overview",
         "may_change": can(request.user, Action.DESTINATION_CHANGE, workspace, found),
     }
-    if found.kind == DestinationKind.WEBHOOK:
+    if instance is None:
         kind = kind_of(found)
-        context["url"] = masked_url(kind.settings_stored(found)["url"])
-        context["headers"] = kind.settings_masked(found)["headers"]
-    elif instance is not None:
+        context["kind_label"], context["facts"] = kind.label, kind.facts(found)
+    else:
         context["instance"] = instance
         context["settings"] = settings_rows(instance)
         context["latest"] = latest_version(instance.function)

@@ -1,2 +1,3 @@
-"""Destination kinds: what is done with a batch once it leaves the ledger (a webhook POST, a
-destination function), after the destination's insert function."""
+"""Destination kinds as plugins (base.py's `Kind`, listed in registry.py): a webhook POST, a
+destination function; their settings, catalog entries, admin fields, and what they do with a
+batch once it leaves the ledger, after the destination's insert function (pipeline.py)."""

@@ -51,3 +51,12 @@ def url_unmasked(sent: str, stored: str) -> str:
         "send the full URL to change it",
         field="settings.url",
     )
+
+
+def host_only_url(url: str) -> str:
+    """Scheme and host only, for pages read over a shoulder: paths often carry credentials
+    too (`/hooks/<token>`)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    rest = parts.path.strip("/") or parts.query
+    return f"{parts.scheme}://{host}/{MASK_CHAR * 8 if rest else ''}"

@@ -6,16 +6,21 @@ shown masked (the URL's userinfo and query values, the header values)."""
 from typing import Any
 from urllib.parse import urlsplit
 
+from django import forms
+from django.templatetags.static import static
+
+from delivery.catalog import destination_entry, logos, option
 from delivery.kinds.base import Kind
-from delivery.kinds.url_masking import masked_url, url_unmasked
+from delivery.kinds.url_masking import host_only_url, masked_url, url_unmasked
 from delivery.kinds.webhook import Settled, header_problem, webhook_send
 from delivery.lanes import in_slow_lane
 from delivery.ledger.outcomes import Outcome
-from delivery.models import Destination, DestinationKind
+from delivery.models import Destination
 from functions.schema import is_masked, mask
 from workspace.audit import REDACTED
 from workspace.errors import InvalidInput
 from workspace.infra.secrets import decrypt_value, encrypt_value
+from workspace.models import Workspace
 
 
 def _is_web_url(url: str) -> bool:
@@ -79,8 +84,16 @@ def _merged_webhook_settings(destination: Destination, settings: Any) -> dict[st
     return merged
 
 
+class OptionalJSONField(forms.JSONField):
+    """Shows nothing rather than `null` when there is no value."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return "" if value is None else super().prepare_value(value)
+
+
 class WebhookKind(Kind):
-    name = DestinationKind.WEBHOOK
+    name = "webhook"
+    label = "Webhook"
     secret_settings = ("url", "headers")
 
     def settings_checked(
@@ -122,3 +135,76 @@ class WebhookKind(Kind):
             settled=settled,
             stop_on_timeout=not in_slow_lane(),
         )
+
+    def facts(self, destination: Destination) -> list[tuple[str, str]]:
+        # Less than the API shows: the console page is read over a shoulder.
+        headers = self.settings_masked(destination)["headers"]
+        return [
+            ("URL", host_only_url(webhook_url(destination))),
+            *((f"Header {name}", value) for name, value in headers.items()),
+        ]
+
+    def summary(self, destination: Destination) -> str:
+        return masked_url(webhook_url(destination))
+
+    def catalog(self, user: Any, workspace: Workspace) -> list[dict[str, Any]]:
+        return [self._entry()]
+
+    def catalog_entry(
+        self, user: Any, workspace: Workspace, metadata_id: str
+    ) -> dict[str, Any] | None:
+        return self._entry() if metadata_id == self.name else None
+
+    def metadata(self, destination: Destination) -> dict[str, Any]:
+        return self._entry()
+
+    def _entry(self) -> dict[str, Any]:
+        return destination_entry(
+            id=self.name,
+            kind=self.name,
+            name=self.label,
+            slug=self.name,
+            description="POSTs every event as JSON to a URL of yours, with the headers you set.",
+            logos=logos(static("catalog/webhook.svg")),
+            categories=["Raw Data"],
+            options=[
+                option("url", "string", "Webhook URL", "Where events are POSTed.", True),
+                option("headers", "map", "Headers", "Headers sent with every request.", False),
+            ],
+        )
+
+    def admin_fields(self, destination: Destination | None) -> dict[str, forms.Field]:
+        url = webhook_url(destination) if destination is not None else ""
+        fields: dict[str, forms.Field] = {
+            # Shown masked like a secret; posting the masked URL back keeps the stored one.
+            "webhook_url": forms.URLField(
+                required=False,
+                max_length=2000,
+                assume_scheme="https",
+                widget=forms.URLInput(attrs={"size": 80}),
+                initial=masked_url(url) if url else None,
+            ),
+            "webhook_headers": OptionalJSONField(
+                required=False,
+                help_text='Header names and values, e.g. {"Authorization": "Bearer …"}. Stored '
+                "encrypted; leave empty to keep the stored headers.",
+            ),
+        }
+        if destination is not None:
+            names = webhook_headers(destination)
+            fields["header_names"] = forms.CharField(
+                label="stored headers",
+                required=False,
+                disabled=True,
+                initial=", ".join(f"{name}: [redacted]" for name in names) or "-",
+            )
+        return fields
+
+    def admin_settings(
+        self, data: dict[str, Any], destination: Destination | None
+    ) -> tuple[str, Any]:
+        headers = data.get("webhook_headers")
+        if destination is None:
+            return self.name, {"url": data.get("webhook_url"), "headers": headers or {}}
+        kept = {"headers": headers} if headers else {}
+        return self.name, {**kept, "url": data.get("webhook_url")}

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from delivery.kinds.webhook_destination import webhook_headers, webhook_url
-from delivery.models import Destination, DestinationFilter, DestinationKind, Source
+from delivery.models import Destination, DestinationFilter, Source
 from functions.models import FunctionInstance
 from tests.factories import UserFactory, function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM
@@ -116,7 +116,7 @@ def test_admin_function_destination_checks_settings(logged_in, workspace):
     assert response.status_code == 200 and "apiKey: required" in response.content.decode()
     data["function_settings"] = '{"apiKey": "k-1"}'
     assert logged_in.post(reverse("admin:delivery_destination_add"), data).status_code == 302
-    assert Destination.objects.get().kind == DestinationKind.FUNCTION
+    assert Destination.objects.get().kind == "function"
 
 
 def test_admin_filter_malformed_expression_refused(logged_in, workspace):

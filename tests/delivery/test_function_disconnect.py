@@ -4,7 +4,7 @@ destination goes with its instance."""
 import pytest
 
 from delivery.models import Destination
-from delivery.services import destination_create_function, function_disconnect
+from delivery.services import destination_create, function_disconnect
 from functions.instances import insert_instance_create
 from functions.models import FunctionInstance, ResourceType
 from tests.factories import function_factory, source_factory, webhook_factory
@@ -31,11 +31,12 @@ def test_function_disconnect_insert_keeps_the_destination(workspace):
 
 def test_function_disconnect_destination_function_removes_its_destination(workspace):
     function = function_factory(workspace, resource_type=ResourceType.DESTINATION)
-    destination = destination_create_function(
+    destination = destination_create(
+        kind="function",
         workspace=workspace,
         actor=SYSTEM,
         source=source_factory(workspace),
-        function=function,
+        metadata_id=function.id,
         name="d",
         settings={},
     )

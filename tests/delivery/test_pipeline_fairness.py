@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from delivery.models import DeliveryStatus, Destination, EventDelivery
-from delivery.services import destination_create_function, destination_update
+from delivery.services import destination_create, destination_update
 from functions.instances import insert_instance_create, instance_update
 from functions.models import ResourceType
 from tests.delivery.conftest import Receiver, free_port, wait_for
@@ -203,11 +203,12 @@ def test_a_disabled_destination_function_instance_keeps_its_events_until_enabled
         code=FORWARD,
         settings_schema=[{"name": "url", "type": "STRING"}],
     )
-    destination = destination_create_function(
+    destination = destination_create(
+        kind="function",
         workspace=workspace,
         actor=SYSTEM,
         source=source,
-        function=function,
+        metadata_id=function.id,
         name="forward",
         settings={"url": f"{receiver.url}/fn"},
     )

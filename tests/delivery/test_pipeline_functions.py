@@ -4,7 +4,7 @@ functions, one test per final status they produce, and onBatch batching."""
 import pytest
 
 from delivery.models import DeliveryStatus, EventDelivery
-from delivery.services import destination_create_function
+from delivery.services import destination_create
 from functions.instances import insert_instance_create
 from functions.models import FunctionInstance, ResourceType
 from tests.delivery.helpers import post_batch, track, wait_final
@@ -65,11 +65,12 @@ def test_insert_function_with_settings_that_break_its_schema_is_invalid_settings
 
 def _destination_function(source, code):
     function = function_factory(source.workspace, resource_type=ResourceType.DESTINATION, code=code)
-    return destination_create_function(
+    return destination_create(
+        kind="function",
         workspace=source.workspace,
         actor=SYSTEM,
         source=source,
-        function=function,
+        metadata_id=function.id,
         name="dest fn",
         settings={},
     )
@@ -166,11 +167,12 @@ def test_destination_function_secret_forms_are_stored_redacted(client, workspace
     function = function_factory(
         workspace, resource_type=ResourceType.DESTINATION, code=LEAKY, settings_schema=SECRET_SCHEMA
     )
-    destination = destination_create_function(
+    destination = destination_create(
+        kind="function",
         workspace=workspace,
         actor=SYSTEM,
         source=source,
-        function=function,
+        metadata_id=function.id,
         name="leaky",
         settings={"apiKey": SECRET},
     )

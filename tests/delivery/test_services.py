@@ -9,15 +9,13 @@ from delivery.models import (
     DeliveryStatus,
     Destination,
     DestinationFilter,
-    DestinationKind,
     EventDelivery,
     Source,
 )
 from delivery.replay import deliveries_replay_selected
 from delivery.routing.filters import destination_filter_create, destination_filter_delete
 from delivery.services import (
-    destination_create_function,
-    destination_create_webhook,
+    destination_create,
     destination_delete,
     destination_update,
     source_create,
@@ -67,7 +65,8 @@ def test_webhook_headers_encrypted_and_redacted(workspace, actor):
 )
 def test_webhook_bad_settings_refused(workspace, actor, values, field):
     with pytest.raises(InvalidInput) as error:
-        destination_create_webhook(
+        destination_create(
+            kind="webhook",
             workspace=workspace,
             actor=actor,
             source=source_factory(workspace),
@@ -84,26 +83,28 @@ def test_destination_function_instance_is_the_destination(workspace, actor):
         resource_type="DESTINATION",
         settings_schema=[{"name": "apiKey", "type": "STRING", "required": True, "sensitive": True}],
     )
-    destination = destination_create_function(
+    destination = destination_create(
+        kind="function",
         workspace=workspace,
         actor=actor,
         source=source_factory(workspace),
-        function=function,
+        metadata_id=function.id,
         name="to CRM",
         settings={"apiKey": "k-123456789"},
     )
-    assert destination.kind == DestinationKind.FUNCTION
+    assert destination.kind == "function"
     assert instance_settings_decrypted(destination.function_instance) == {"apiKey": "k-123456789"}
     assert AuditEvent.objects.filter(action="Integration Created").count() == 1
 
 
 def test_destination_create_function_with_insert_function_refused(workspace, actor):
     with pytest.raises(InvalidInput) as error:
-        destination_create_function(
+        destination_create(
+            kind="function",
             workspace=workspace,
             actor=actor,
             source=source_factory(workspace),
-            function=function_factory(workspace),
+            metadata_id=function_factory(workspace).id,
             name="x",
             settings={},
         )
@@ -114,7 +115,8 @@ def test_destination_create_function_with_insert_function_refused(workspace, act
 def test_destination_source_of_other_workspace_refused(workspace, actor):
     foreign = source_factory(workspace_create(slug="other"))
     with pytest.raises(InvalidInput) as error:
-        destination_create_webhook(
+        destination_create(
+            kind="webhook",
             workspace=workspace,
             actor=actor,
             source=foreign,
@@ -140,11 +142,12 @@ def test_destination_max_attempts_bounds(workspace, actor, attempts):
 
 def test_destination_delete_removes_function_instance(workspace, actor):
     function = function_factory(workspace, resource_type="DESTINATION")
-    destination = destination_create_function(
+    destination = destination_create(
+        kind="function",
         workspace=workspace,
         actor=actor,
         source=source_factory(workspace),
-        function=function,
+        metadata_id=function.id,
         name="to CRM",
         settings={},
     )
@@ -156,11 +159,12 @@ def test_destination_delete_removes_function_instance(workspace, actor):
 def test_destination_create_function_of_other_workspace_refused(workspace, actor):
     foreign = function_factory(workspace_create(slug="other"), resource_type="DESTINATION")
     with pytest.raises(InvalidInput) as error:
-        destination_create_function(
+        destination_create(
+            kind="function",
             workspace=workspace,
             actor=actor,
             source=source_factory(workspace),
-            function=foreign,
+            metadata_id=foreign.id,
             name="theirs",
             settings={},
         )
@@ -170,11 +174,12 @@ def test_destination_create_function_of_other_workspace_refused(workspace, actor
 
 def test_destination_function_instance_on_source_of_other_workspace_refused(workspace, actor):
     with pytest.raises(InvalidInput) as error:
-        destination_create_function(
+        destination_create(
+            kind="function",
             workspace=workspace,
             actor=actor,
             source=source_factory(workspace_create(slug="other")),
-            function=function_factory(workspace, resource_type="DESTINATION"),
+            metadata_id=function_factory(workspace, resource_type="DESTINATION").id,
             name="crm",
             settings={},
         )

@@ -8,7 +8,7 @@ from delivery.kinds.url_masking import masked_url, url_unmasked
 from delivery.kinds.webhook import webhook_send
 from delivery.kinds.webhook_destination import webhook_url
 from delivery.models import Destination
-from delivery.services import destination_create_webhook, destination_update
+from delivery.services import destination_create, destination_update
 from tests.api_client import error_of
 from tests.factories import UserFactory, source_factory
 from workspace.audit import SYSTEM
@@ -21,7 +21,8 @@ SHOWN = "https://••••@hooks.example/in?token=••••••&team=•
 
 
 def webhook_factory(source, url, headers=None):
-    return destination_create_webhook(
+    return destination_create(
+        kind="webhook",
         workspace=source.workspace,
         actor=SYSTEM,
         source=source,

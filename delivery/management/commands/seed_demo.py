@@ -10,7 +10,7 @@ from django.db.models.fields.json import KeyTextTransform
 from delivery.kinds.registry import kind_of
 from delivery.models import Destination, Source
 from delivery.services import (
-    destination_create_webhook,
+    destination_create,
     destination_update,
     source_create,
 )
@@ -110,7 +110,8 @@ class Command(BaseCommand):
 
     def _seed(self, workspace: Workspace, receiver: dict[str, Any]) -> None:
         source = source_create(workspace=workspace, actor=SYSTEM, name="Website")
-        webhook: Destination = destination_create_webhook(
+        webhook: Destination = destination_create(
+            kind="webhook",
             workspace=workspace,
             actor=SYSTEM,
             source=source,

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from delivery.services import destination_create_function
+from delivery.services import destination_create
 from functions.models import FunctionClass
 from tests.functions.console.conftest import member, url
 from workspace.audit import SYSTEM
@@ -97,11 +97,12 @@ def test_roles_source_admin_alone_sees_no_function(client, workspace, source, in
 def test_roles_deploy_dialog_lists_destination_function_instance(
     client, workspace, owner, destination_function, source
 ):
-    destination_create_function(
+    destination_create(
+        kind="function",
         workspace=workspace,
         actor=SYSTEM,
         source=source,
-        function=destination_function,
+        metadata_id=destination_function.id,
         name="CRM",
         settings={},
     )
