@@ -22,6 +22,11 @@ from functions.runtime.fetch import FetchSession, _safe_trace_url, perform_fetch
 from functions.runtime.protocol import dumps, loads, parse_start, parse_step, timer_delay_ms
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
+# The step queued right behind `start` (see Sandbox.evaluate_pair): it collects what the
+# start and its microtasks did and delivers nothing, so it needs no fresh seed (a
+# constant script, compiled once).
+FIRST_STEP = "__functions_driver.step('{\"resolutions\":[]}')"
+
 NEVER_FINISHED = {
     "type": "Error",
     "message": "The handler never finished: it awaited a promise that nothing will settle",
@@ -73,7 +78,7 @@ class _Batch:
     async def execute(self) -> Progress:
         everything = list(enumerate(self.job.events))
         sandbox = await self.contexts.acquire(self.config)
-        await self._lane(sandbox, everything)
+        await self._lane(sandbox, everything, whole=True)
         while self.lanes:
             await asyncio.gather(*list(self.lanes), return_exceptions=True)
         return self.progress
@@ -111,23 +116,27 @@ class _Batch:
             return
         await self._lane(sandbox, share, counted=True)
 
-    async def _lane(self, sandbox: Sandbox, share: Share, counted: bool = False) -> None:
+    async def _lane(
+        self, sandbox: Sandbox, share: Share, counted: bool = False, whole: bool = False
+    ) -> None:
         if not counted:
             self.active += 1
         try:
-            await _Lane(self, sandbox, share).execute()
+            await _Lane(self, sandbox, share, whole).execute()
         finally:
             self.active -= 1
             await self.contexts.release(sandbox)
 
 
 class _Lane:
-    def __init__(self, batch: _Batch, sandbox: Sandbox, share: Share):
+    def __init__(self, batch: _Batch, sandbox: Sandbox, share: Share, whole: bool = False):
         self.batch, self.sandbox = batch, sandbox
         self.job, self.config, self.session = batch.job, batch.config, batch.session
         self.progress = batch.progress
         self.share = share
-        self.mine = {i for i, _ in share}
+        # `whole`: the share is the run's every event, in order.
+        self.whole = whole
+        self.mine = set(range(len(share))) if whole else {i for i, _ in share}
         # Of `mine`, those not ended yet.
         self.open = set(self.mine)
         self.tasks: set[asyncio.Task[tuple[str, dict[str, Any], dict[str, Any] | None]]] = set()
@@ -151,19 +160,22 @@ class _Lane:
             return self.remaining()
         return min(self.running_since + self.cpu_s - self.clock(), self.remaining())
 
-    async def call(self, function: str, payload: dict[str, Any]) -> Any:
+    async def call(self, function: str, payload: dict[str, Any], then: str | None = None) -> Any:
         budget = min(self.cpu_s, self.remaining())
         if budget <= 0:
             raise SandboxKilled("timeout", "time limit")
-        return await self.sandbox.call_driver(function, dumps(payload), budget)
+        return await self.sandbox.call_driver(function, dumps(payload), budget, then)
 
     async def execute(self) -> None:
         try:
-            started = parse_start(await self.call("start", self._start_payload()))
+            # The first step goes with `start`: a batch that needs no I/O has ended by
+            # then, and the run costs one round trip into V8.
+            start, first = await self.call("start", self._start_payload(), then=FIRST_STEP)
+            started = parse_start(start)
             if started["onBatch"]:
                 waves = math.ceil(len(self.job.events) / max(self.config.fetch_concurrency, 1))
                 self.deadline = self.clock() + self.cpu_s * (waves or 1)
-            await self._loop()
+            await self._loop(first)
             if any(_out_of_memory(item) for item in self.progress.settled.values()):
                 # What the function still holds (up to the limit) is freed with it.
                 self.sandbox.broken = True
@@ -177,10 +189,14 @@ class _Lane:
 
     def _start_payload(self) -> dict[str, Any]:
         job, config = self.job, self.config
-        return {
-            "events": [event for _, event in self.share],
+        if self.whole:
             # The whole run in order (the first lane's share): the driver numbers them.
-            "indices": None if len(self.share) == len(job.events) else [i for i, _ in self.share],
+            events, indices = job.events, None
+        else:
+            events, indices = [event for _, event in self.share], [i for i, _ in self.share]
+        return {
+            "events": events,
+            "indices": indices,
             "settings": job.settings,
             "kind": job.kind,
             "batch": job.batch,
@@ -191,12 +207,16 @@ class _Lane:
     def _done(self) -> bool:
         return not self.open
 
-    async def _loop(self) -> None:
+    async def _loop(self, first: Any) -> None:
         deliver: list[dict[str, Any]] = []
         expire: dict[str, Any] = {}
+        answer = first
         while True:
-            payload = {"seed": fresh_seed(), "resolutions": deliver, **expire}
-            self._absorb(parse_step(await self.call("step", payload), len(self.tasks)))
+            if answer is None:
+                payload = {"seed": fresh_seed(), "resolutions": deliver, **expire}
+                answer = await self.call("step", payload)
+            self._absorb(parse_step(answer, len(self.tasks)))
+            answer = None
             if self._done():
                 return
             delivered, deliver = bool(deliver or expire), self._take_ready()

@@ -81,16 +81,20 @@ class PrewarmedContexts:
         for libraries, ready in self._ready.items():
             while len(ready) > targets.get(libraries, 0):
                 ready.pop().close()
-        if self._refill is None or self._refill.done():
+        # A task only when something is short (after most runs nothing is).
+        if (self._refill is None or self._refill.done()) and self._short(config):
             self._refill = asyncio.ensure_future(self._fill(config))
+
+    def _short(self, config: RuntimeConfig) -> list[Libraries]:
+        return [
+            libraries
+            for libraries, size in self._targets(config).items()
+            if len(self._ready.get(libraries, [])) < size
+        ]
 
     async def _fill(self, config: RuntimeConfig) -> None:
         while True:
-            short = [
-                libraries
-                for libraries, size in self._targets(config).items()
-                if len(self._ready.get(libraries, [])) < size
-            ]
+            short = self._short(config)
             if not short:
                 return
             libraries = short[0]

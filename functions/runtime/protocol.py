@@ -28,10 +28,11 @@ MAX_TIMER_DELAY_MS = 2**31 - 1
 MAX_PENDING = 10_000
 
 
-# orjson reads an integer of 20 digits or more as a float; json keeps it exact. Found
-# by mapping every digit to "0" and looking for a run of twenty (faster than a regex).
+# orjson reads an integer beyond 64 bits as a float (from 20 digits, or 19 after a minus
+# sign: -9223372036854775809); json keeps it exact. Found by mapping every digit to "0"
+# and looking for a run of nineteen (faster than a regex).
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_TWENTY_DIGITS = b"0" * 20
+_LONG_DIGIT_RUN = b"0" * 19
 
 
 def dumps(value: Any) -> str:
@@ -46,7 +47,7 @@ def dumps(value: Any) -> str:
 def loads(text: str) -> Any:
     """JSON text as the stdlib reads it, at orjson's speed where both read it alike."""
     data = text.encode("utf-8", "surrogatepass")
-    if _TWENTY_DIGITS not in data.translate(_DIGITS_AS_ZERO):
+    if _LONG_DIGIT_RUN not in data.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:

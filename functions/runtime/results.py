@@ -18,7 +18,8 @@ STATUSES = (
 )
 
 
-@dataclass
+# Slots: a batch run builds one per event (a 1000-event run, 1000 of them).
+@dataclass(slots=True)
 class EventResult:
     status: str
     error: dict[str, str] | None = None

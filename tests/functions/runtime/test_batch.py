@@ -217,6 +217,7 @@ def test_large_batch_one_spinning_event_times_out_alone() -> None:
 def test_returned_integers_beyond_64_bits_stay_exact() -> None:
     code = """async function onTrack(e) {
       e.properties.big = 123456789012345680000
+      e.properties.low = -9223372036854775809
       e.properties.max = Number.MAX_SAFE_INTEGER
       return e
     }"""
@@ -225,6 +226,9 @@ def test_returned_integers_beyond_64_bits_stay_exact() -> None:
         properties = result.results[0].output["properties"]
         assert properties["big"] == 123456789012345680000
         assert isinstance(properties["big"], int)
+        # 19 digits, below -2**63: JSON.stringify writes -9223372036854776000.
+        assert properties["low"] == -9223372036854776000
+        assert isinstance(properties["low"], int)
         assert properties["max"] == 2**53 - 1
 
 
