@@ -128,6 +128,30 @@ def ingest(
     return {"seconds": round(time.monotonic() - began, 1), "refused_requests": refused[0]}
 
 
+def ingest_in_background(
+    running: dict[str, object], *, events: int, per_second: float | None, prefix: str
+) -> tuple[threading.Event, dict[str, float]]:
+    """`ingest` into the running stack from a thread: the event is set when it is done, and
+    the dict then holds its figures."""
+    done = threading.Event()
+    result: dict[str, float] = {}
+
+    def load() -> None:
+        result.update(
+            ingest(
+                str(running["url"]),
+                str(running["key"]),
+                events=events,
+                per_second=per_second,
+                prefix=prefix,
+            )
+        )
+        done.set()
+
+    threading.Thread(target=load, daemon=True).start()
+    return done, result
+
+
 def children_rss_mb(pid: int) -> dict[int, float]:
     """RSS (MB) of each child of `pid` (the pool processes of a Celery worker)."""
     out: dict[int, float] = {}

@@ -10,11 +10,10 @@ place (and says so): without any vacuum the space of deleted rows is never reuse
 
 import json
 import os
-import threading
 import time
 
 import psycopg
-from longrun import ingest, receiver_counts, stack
+from longrun import ingest_in_background, receiver_counts, stack
 from pipeline_bench import bench_env
 
 SECONDS = float(os.environ.get("RETENTION_BENCH_SECONDS", "180"))
@@ -45,23 +44,8 @@ def main() -> None:
     events = int(SECONDS * RATE) // 20 * 20
     samples: list[dict[str, float]] = []
     with stack(env, []) as running:
-        done = threading.Event()
-        result: dict[str, float] = {}
-
-        def load() -> None:
-            result.update(
-                ingest(
-                    str(running["url"]),
-                    str(running["key"]),
-                    events=events,
-                    per_second=RATE,
-                    prefix="r",
-                )
-            )
-            done.set()
-
         began = time.monotonic()
-        threading.Thread(target=load, daemon=True).start()
+        done, result = ingest_in_background(running, events=events, per_second=RATE, prefix="r")
         with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
             autovacuum = str(db.execute("SHOW autovacuum").fetchone()[0])  # type: ignore[index]
             vacuumed = time.monotonic()

@@ -13,11 +13,10 @@ WORKER_BENCH_EVENTS=250000 WORKER_BENCH_MAX_TASKS=5000 (the `make serve` flags).
 
 import json
 import os
-import threading
 import time
 
 import psycopg
-from longrun import children_rss_mb, ingest, receiver_counts, stack
+from longrun import children_rss_mb, ingest_in_background, receiver_counts, stack
 from pipeline_bench import bench_env
 
 EVENTS = int(os.environ.get("WORKER_BENCH_EVENTS", "20000")) // 20 * 20
@@ -50,23 +49,8 @@ def run(args: list[str]) -> dict[str, object]:
             first = children_rss_mb(worker)
             time.sleep(0.2)
         seen.update(first)
-        done = threading.Event()
         began = time.monotonic()
-        result: dict[str, float] = {}
-
-        def load() -> None:
-            result.update(
-                ingest(
-                    str(running["url"]),
-                    str(running["key"]),
-                    events=EVENTS,
-                    per_second=None,
-                    prefix="w",
-                )
-            )
-            done.set()
-
-        threading.Thread(target=load, daemon=True).start()
+        done, result = ingest_in_background(running, events=EVENTS, per_second=None, prefix="w")
         deadline = time.monotonic() + 3600
         with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
             final = 0
