@@ -37,6 +37,9 @@ class PrewarmedContexts:
         self._ready: dict[Libraries, list[Sandbox]] = {}
         self._building: dict[Libraries, asyncio.Task[None]] = {}
         self._refill: asyncio.Task[None] | None = None
+        # The configuration of the latest refill: a fill under way follows it, so a pool
+        # made smaller (or turned off) is not topped up to an older size.
+        self._config: RuntimeConfig | None = None
         # Library sets recently asked for (least recent first).
         self._wanted: OrderedDict[Libraries, None] = OrderedDict()
         self.taken = 0
@@ -77,6 +80,7 @@ class PrewarmedContexts:
     def refill(self, config: RuntimeConfig) -> None:
         """Top the pool up in the background: `config.prewarmed_contexts` plain contexts
         and one for each recently used set of libraries; close what is no longer wanted."""
+        self._config = config
         targets = self._targets(config)
         for libraries, ready in self._ready.items():
             while len(ready) > targets.get(libraries, 0):
@@ -94,6 +98,7 @@ class PrewarmedContexts:
 
     async def _fill(self, config: RuntimeConfig) -> None:
         while True:
+            config = self._config or config
             short = self._short(config)
             if not short:
                 return
@@ -110,7 +115,11 @@ class PrewarmedContexts:
 
     async def _build(self, config: RuntimeConfig, libraries: Libraries) -> None:
         sandbox = await Sandbox.blank(config, libraries)
-        self._ready.setdefault(libraries, []).append(sandbox)
+        ready = self._ready.setdefault(libraries, [])
+        if len(ready) >= self._targets(self._config or config).get(libraries, 0):
+            sandbox.close()  # no longer wanted: the pool was made smaller while it was built
+            return
+        ready.append(sandbox)
 
     async def close_all(self) -> None:
         for task in (self._refill, *self._building.values()):
