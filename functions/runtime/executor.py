@@ -18,7 +18,7 @@ from functions.runtime.errors import (
     timeout_error,
 )
 from functions.runtime.fetch import FetchSession
-from functions.runtime.invocation import Job, Progress, invoke
+from functions.runtime.invocation import Event, Job, Progress, invoke
 from functions.runtime.output_cap import cap_result
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 class RunRequest:
     code: str
     kind: str
-    events: list[dict[str, Any]]
+    events: list[Event]
     settings: dict[str, Any]
     batch: bool
     cache_key: str | None
@@ -178,7 +178,7 @@ def _assemble(job: Job, progress: Progress) -> RunResult:
     count = len(job.events)
     if not (progress.logs or progress.requests or settled) and len(succeeded) == count:
         # Every event returned an event, and nothing was logged or fetched.
-        results = [EventResult("success", None, succeeded[i], [], []) for i in range(count)]
+        results = [EventResult("success", None, None, (), (), succeeded[i]) for i in range(count)]
         return RunResult(results=results, logs=[], requests=[])
     results = []
     for i in range(count):
@@ -191,7 +191,7 @@ def _assemble(job: Job, progress: Progress) -> RunResult:
             logs, requests = list(shared_logs), list(shared_requests)
         item = settled.get(i)
         if item is None and i in succeeded:
-            results.append(EventResult("success", None, succeeded[i], logs, requests))
+            results.append(EventResult("success", None, None, logs, requests, succeeded[i]))
         else:
             results.append(_event_result(item, logs, requests))
     result = RunResult(results=results)

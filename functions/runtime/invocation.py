@@ -19,7 +19,14 @@ from functions.runtime.config import RuntimeConfig
 from functions.runtime.contexts import VersionContexts
 from functions.runtime.errors import SandboxKilled, ScriptError, timeout_error
 from functions.runtime.fetch import FetchSession, _safe_trace_url, perform_fetch
-from functions.runtime.protocol import dumps, loads, parse_start, parse_step, timer_delay_ms
+from functions.runtime.protocol import (
+    dumps,
+    events_json,
+    loads,
+    parse_start,
+    parse_step,
+    timer_delay_ms,
+)
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
 # The step queued right behind `start` (see Sandbox.evaluate_pair): it collects what the
@@ -33,10 +40,14 @@ NEVER_FINISHED = {
 }
 
 
+# An event as a dict, or as the JSON text of one (what the ledger stored, handed on as is).
+Event = dict[str, Any] | str
+
+
 @dataclass
 class Job:
     kind: str
-    events: list[dict[str, Any]]
+    events: list[Event]
     settings: dict[str, Any]
     batch: bool
     timeout_ms: int
@@ -45,9 +56,10 @@ class Job:
 @dataclass
 class Progress:
     # Events that ended in any other way than an insert's success: {i, status, error,
-    # output} by event number; insert successes are `succeeded`: returned event by number.
+    # output} by event number; insert successes are `succeeded`: the returned event's JSON
+    # text by event number.
     settled: dict[int, dict[str, Any]] = field(default_factory=dict)
-    succeeded: dict[int, dict[str, Any]] = field(default_factory=dict)
+    succeeded: dict[int, str] = field(default_factory=dict)
     logs: dict[str, list[str]] = field(default_factory=dict)
     requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     killed: SandboxKilled | None = None
@@ -60,7 +72,7 @@ class Progress:
 
 
 # What a lane hands over: (event number in the run, event).
-Share = list[tuple[int, dict[str, Any]]]
+Share = list[tuple[int, Event]]
 
 
 class _Batch:
@@ -160,11 +172,14 @@ class _Lane:
             return self.remaining()
         return min(self.running_since + self.cpu_s - self.clock(), self.remaining())
 
-    async def call(self, function: str, payload: dict[str, Any], then: str | None = None) -> Any:
+    async def call(
+        self, function: str, payload: dict[str, Any] | str, then: str | None = None
+    ) -> Any:
         budget = min(self.cpu_s, self.remaining())
         if budget <= 0:
             raise SandboxKilled("timeout", "time limit")
-        return await self.sandbox.call_driver(function, dumps(payload), budget, then)
+        text = payload if isinstance(payload, str) else dumps(payload)
+        return await self.sandbox.call_driver(function, text, budget, then)
 
     async def execute(self) -> None:
         try:
@@ -187,22 +202,24 @@ class _Lane:
         finally:
             self._abandon()
 
-    def _start_payload(self) -> dict[str, Any]:
+    def _start_payload(self) -> str:
         job, config = self.job, self.config
         if self.whole:
             # The whole run in order (the first lane's share): the driver numbers them.
             events, indices = job.events, None
         else:
             events, indices = [event for _, event in self.share], [i for i, _ in self.share]
-        return {
-            "events": events,
-            "indices": indices,
-            "settings": job.settings,
-            "kind": job.kind,
-            "batch": job.batch,
-            "seed": fresh_seed(),
-            "limits": {"maxFetches": config.max_fetches, "logLimit": config.log_limit_bytes},
-        }
+        rest = dumps(
+            {
+                "indices": indices,
+                "settings": job.settings,
+                "kind": job.kind,
+                "batch": job.batch,
+                "seed": fresh_seed(),
+                "limits": {"maxFetches": config.max_fetches, "logLimit": config.log_limit_bytes},
+            }
+        )
+        return '{"events":' + events_json(events) + "," + rest[1:]
 
     def _done(self) -> bool:
         return not self.open

@@ -29,8 +29,9 @@ def cap_result(result: RunResult, max_output_bytes: int) -> RunResult:
     """`result` with every returned event over `max_output_bytes` (as JSON) replaced by
     an OutputTooLarge error, and overlong log lines and trace fields cut."""
     for event in result.results:
-        if event.output is not None:
-            size = len(json.dumps(event.output, separators=(",", ":")).encode())
+        if event.output_json is not None or event.output is not None:
+            text = event.output_json or json.dumps(event.output, separators=(",", ":"))
+            size = len(text.encode("utf-8", "surrogatepass"))
             if size > max_output_bytes:
                 event.output = None
                 event.error = event.error or _too_large(size, max_output_bytes)

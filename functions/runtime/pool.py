@@ -19,7 +19,8 @@ from typing import Any
 from functions.runtime.config import load_config
 from functions.runtime.errors import timeout_error
 from functions.runtime.executor import RunRequest
-from functions.runtime.results import EventResult, RunResult
+from functions.runtime.invocation import Event
+from functions.runtime.results import RunResult
 
 # Time a worker gets beyond the run's own limits (process start-up, re-runs).
 GRACE_S = 10.0
@@ -104,7 +105,7 @@ class WorkerPool:
         if line is None:
             code = worker.process.wait()
             return _after_crash(self, request, code)
-        return _decode(json.loads(line)["result"])
+        return RunResult.from_wire(json.loads(line)["result"])
 
     def close(self) -> None:
         while not self.idle.empty():
@@ -134,20 +135,10 @@ def _after_crash(pool: WorkerPool, request: RunRequest, exit_code: int) -> RunRe
     return RunResult.failed(1, "bad_request", error)
 
 
-def _single(request: RunRequest, event: dict[str, Any]) -> RunRequest:
+def _single(request: RunRequest, event: Event) -> RunRequest:
     from dataclasses import replace
 
     return replace(request, events=[event])
-
-
-def _decode(data: dict[str, Any]) -> RunResult:
-    results = [EventResult(**item) for item in data["results"]]
-    return RunResult(
-        results=results,
-        logs=data["logs"],
-        requests=data["requests"],
-        duration_ms=data["duration_ms"],
-    )
 
 
 _pool: WorkerPool | None = None

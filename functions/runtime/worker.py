@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import asdict
 from typing import Any
 
 
@@ -26,7 +25,7 @@ def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         result = run_function(**request, isolated=False)
-        _answer(channel, {"result": asdict(result)})
+        _answer(channel, {"result": result.as_wire()})
 
 
 if __name__ == "__main__":

@@ -38,9 +38,11 @@ function settle(slot, status, error, output) {
   if (run.settled.has(slot)) return;
   run.settled.add(slot);
   if (status === "success" && typeof output === "string") {
-    // An insert's success: two columns, event numbers and returned events.
+    // An insert's success: two columns, event numbers and returned events. The events
+    // are one text, a line each, built by string concatenation: no Array method the
+    // function could have replaced touches them.
     run.ok.push(slot);
-    run.outputs.push(output);
+    run.outputs += "\n" + output;
   } else {
     run.out.push(`{"i":${slot},"status":"${status}","error":${error ? stringify(error) : "null"},"output":${output ?? "null"}}`);
   }
@@ -62,14 +64,20 @@ function serialize(value) {
   }
 }
 
+const NOT_AN_EVENT = Object.freeze({ type: "TypeError", message: "An insert function must return an event object (or nothing to filter it)" });
+
 function settleValue(slot, value) {
   if (run.kind !== "insert") return settle(slot, "success", null, null);
   if (value === undefined || value === null) return settle(slot, "filtered", null, null);
-  if (typeof value !== "object" || Array.isArray(value)) {
-    return settle(slot, "bad_request", { type: "TypeError", message: "An insert function must return an event object (or nothing to filter it)" }, null);
-  }
+  if (typeof value !== "object" || Array.isArray(value)) return settle(slot, "bad_request", NOT_AN_EVENT, null);
   const { json, error } = serialize(value);
-  return error ? settle(slot, "bad_request", error, null) : settle(slot, "success", null, json);
+  if (error) return settle(slot, "bad_request", error, null);
+  // A toJSON that answers undefined: nothing to pass on, as before.
+  if (json === undefined) return settle(slot, "success", null, null);
+  // A toJSON can turn the object into anything; Python relies on each returned event's
+  // text opening an object (indexing a string primitive calls nothing a function can hook).
+  if (typeof json !== "string" || json[0] !== "{") return settle(slot, "bad_request", NOT_AN_EVENT, null);
+  return settle(slot, "success", null, json);
 }
 
 function invokeOne(i, event) {
@@ -190,7 +198,7 @@ function start(inputJson) {
     settled: new Set(),
     out: [],
     ok: [],
-    outputs: [],
+    outputs: "",
     next: 0,
     end: indices.length,
     running: null,
@@ -208,11 +216,14 @@ function start(inputJson) {
   return stringify({ onBatch });
 }
 
+// The step's JSON on its first line; then the returned events of `ok`, one JSON text per
+// line, for Python to keep as text (JSON.stringify never writes a raw line break).
 function collect() {
-  const out = `{"settled":[${run.out.join(",")}],"ok":[${run.ok.join(",")}],"outputs":[${run.outputs.join(",")}],"fetches":${stringify(state.outbox)},"timers":${stringify(state.timers)},"logs":${stringify(drainLogs())},"running":${stringify(run.running)},"queued":${run.end - run.next}}`;
+  const head = `{"settled":[${run.out.join(",")}],"ok":[${run.ok.join(",")}],"fetches":${stringify(state.outbox)},"timers":${stringify(state.timers)},"logs":${stringify(drainLogs())},"running":${stringify(run.running)},"queued":${run.end - run.next}}`;
+  const out = head + run.outputs;
   run.out = [];
   run.ok = [];
-  run.outputs = [];
+  run.outputs = "";
   state.outbox = [];
   state.timers = [];
   return out;
