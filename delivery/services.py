@@ -195,7 +195,7 @@ def _hide_secret_changes(
 
 
 # A kind keeps its settings in kind_settings / kind_secrets_encrypted (delivery/kinds/).
-UPDATABLE_FIELDS = [
+_UPDATED_FIELDS = [
     "name",
     "enabled",
     "max_attempts",
@@ -228,7 +228,7 @@ def destination_update(
         kind.settings_store(destination, kind.settings_checked(settings, destination))
     # What this service changes only: a destination read before an insert function was
     # connected in front of it would otherwise save the insert key back to empty.
-    destination.save(update_fields=UPDATABLE_FIELDS)
+    destination.save(update_fields=_UPDATED_FIELDS)
     diff = diff_fields(before, destination_snapshot(destination))
     _hide_secret_changes(diff, kind, before_secrets, destination)
     action = "Integration Updated"
