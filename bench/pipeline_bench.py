@@ -92,7 +92,7 @@ def setup(env: dict[str, str], receiver_url: str) -> str:
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     script = f"""
 from delivery.services import source_create, destination_create
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from functions.services import function_create
 from workspace.audit import SYSTEM
 from workspace.models import Workspace

@@ -29,6 +29,7 @@ from delivery.services import (
     destination_create,
     destination_delete,
     destination_update,
+    insert_instance_create,
     source_create,
     source_delete,
     source_update,
@@ -40,7 +41,6 @@ from functions.admin_access import (
     is_operator,
     require_in_admin,
 )
-from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
 from functions.queries import latest_version
 from functions.schema import validate_setting_values
@@ -307,7 +307,7 @@ class DestinationAdmin(OperatorAdmin):
         if obj is None:
             return ("source", "name", "kind", "enabled", *kind_fields, "max_attempts")
         base = ["id", "source", "name", "kind_label", "enabled", "max_attempts"]
-        if getattr(obj, "insert_instance", None) is not None:
+        if obj.insert_instance_id is not None:
             base.append("insert_function_label")
         else:
             base += ["insert_function", "insert_settings"]
@@ -331,7 +331,7 @@ class DestinationAdmin(OperatorAdmin):
 
     @admin.display(description="insert function")
     def insert_function_label(self, destination: Destination) -> str:
-        instance = getattr(destination, "insert_instance", None)
+        instance = destination.insert_instance
         if instance is None:
             return "-"
         url = reverse("admin:functions_functioninstance_change", args=[instance.pk])
@@ -414,3 +414,8 @@ class DestinationAdmin(OperatorAdmin):
     def delete_model(self, request: HttpRequest, obj: Destination) -> None:
         require_in_admin(request, Action.DESTINATION_CHANGE, obj)
         destination_delete(destination=obj, actor=actor_of(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Destination]) -> None:
+        # The list's "delete selected": the service takes the insert function instances along.
+        for destination in queryset:
+            self.delete_model(request, destination)

@@ -30,7 +30,7 @@ from workspace.operations.metrics import deliveries_counted
 
 def _function_id(destination: Destination) -> str | None:
     """The function that handled the batch: the destination function, else the insert one."""
-    instance = destination.function_instance or getattr(destination, "insert_instance", None)
+    instance = destination.function_instance or destination.insert_instance
     return instance.function_id if instance is not None else None
 
 

@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models.deletion import Collector
 from django.db.models.fields.json import KeyTextTransform
 
 from delivery.ledger.retry import MAX_ATTEMPTS
+from functions.models import FunctionInstance
 from workspace.ids import new_id, new_write_key
 from workspace.models import Workspace
 from workspace.stored_json import StoredJSONDecoder
@@ -29,13 +33,27 @@ class Source(models.Model):
         return self.name
 
 
+def cascade_with_insert_instance(
+    collector: Collector, field: "models.Field[Any, Any]", sub_objs: Any, using: str
+) -> None:
+    """CASCADE for a key of Destination, taking along the insert function instances in front
+    of the destinations that go (a function, a function instance or a source deleted): each
+    is its destination's own, but the key is on the destination, so no cascade of Django's
+    reaches it. A destination deleted itself goes through `services.destination_delete`."""
+    models.CASCADE(collector, field, sub_objs, using)
+    inserts = FunctionInstance._base_manager.using(using).filter(attached_destination__in=sub_objs)
+    collector.collect(list(inserts), source=field.model, nullable=True, fail_on_restricted=False)
+
+
 class Destination(models.Model):
     """Where a source's events go: a webhook, a destination function instance, or whatever
     else a kind of delivery/kinds/ does."""
 
     id = models.CharField(primary_key=True, max_length=32, default=new_id, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="destinations")
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="destinations")
+    source = models.ForeignKey(
+        Source, on_delete=cascade_with_insert_instance, related_name="destinations"
+    )
     name = models.CharField(max_length=200)
     # The name of a kind in delivery/kinds/registry.py. No choices here: the registry is the
     # one list, so a new kind needs no change outside delivery/kinds/ and no migration.
@@ -50,8 +68,17 @@ class Destination(models.Model):
         "functions.FunctionInstance",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=cascade_with_insert_instance,
         related_name="destination",
+    )
+    # The insert function instance in front of it, its own: it goes with the destination
+    # (destination_delete, cascade_with_insert_instance); deleting it only detaches it.
+    insert_instance = models.OneToOneField(
+        "functions.FunctionInstance",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attached_destination",
     )
     max_attempts = models.PositiveSmallIntegerField(default=MAX_ATTEMPTS)
     # Until then its work runs in the slow lane only (delivery/lanes.py): it timed out lately.

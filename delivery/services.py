@@ -1,8 +1,10 @@
-"""Writes for sources and destinations, each with one audit event in its transaction."""
+"""Writes for sources, destinations and the insert function instance in front of one, each
+with one audit event in its transaction."""
 
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from delivery.catalog import HTTP_API
 from delivery.kinds.base import Kind
@@ -10,8 +12,8 @@ from delivery.kinds.registry import KINDS, kind_of
 from delivery.ledger.retry import MAX_ATTEMPTS, MIN_ATTEMPTS
 from delivery.models import Destination, Source
 from delivery.source_slugs import slug_checked, slug_for_name
-from functions.instances import instance_delete
-from functions.models import FunctionInstance
+from functions.instances import build_instance, instance_audit, instance_delete, instance_snapshot
+from functions.models import FunctionClass, FunctionInstance
 from workspace.audit import Actor, audit_record, diff_fields
 from workspace.errors import InvalidInput
 from workspace.models import Workspace
@@ -192,6 +194,17 @@ def _hide_secret_changes(
             diff[field] = "changed"
 
 
+# A kind keeps its settings in kind_settings / kind_secrets_encrypted (delivery/kinds/).
+_UPDATED_FIELDS = [
+    "name",
+    "enabled",
+    "max_attempts",
+    "kind_settings",
+    "kind_secrets_encrypted",
+    "updated_at",
+]
+
+
 @transaction.atomic
 def destination_update(
     *,
@@ -213,7 +226,9 @@ def destination_update(
         destination.max_attempts = _check_max_attempts(max_attempts)
     if settings is not None:
         kind.settings_store(destination, kind.settings_checked(settings, destination))
-    destination.save()
+    # What this service changes only: a destination read before an insert function was
+    # connected in front of it would otherwise save the insert key back to empty.
+    destination.save(update_fields=_UPDATED_FIELDS)
     diff = diff_fields(before, destination_snapshot(destination))
     _hide_secret_changes(diff, kind, before_secrets, destination)
     action = "Integration Updated"
@@ -225,11 +240,47 @@ def destination_update(
 
 @transaction.atomic
 def destination_delete(*, destination: Destination, actor: Actor) -> None:
+    """With its function instances: a destination function's is the destination, and the
+    insert function instance in front of it is its own."""
     audit_destination(destination, actor, "Integration Deleted")
-    instance = destination.function_instance
+    owned = list(
+        FunctionInstance.objects.filter(
+            Q(destination=destination) | Q(attached_destination=destination)
+        ).values_list("pk", flat=True)
+    )
     destination.delete()
-    if instance is not None:
-        instance.delete()
+    FunctionInstance.objects.filter(pk__in=owned).delete()
+
+
+@transaction.atomic
+def insert_instance_create(
+    *,
+    function: FunctionClass,
+    destination: Destination,
+    actor: Actor,
+    name: str,
+    settings: Any,
+    enabled: bool = True,
+) -> FunctionInstance:
+    """An instance of the insert function `function` in front of `destination`, its only one."""
+    if not function.is_insert:
+        raise InvalidInput(f"Insert function {function.api_id} not found.", field="functionId")
+    if destination.workspace_id != function.workspace_id:
+        raise InvalidInput("integrationId not found", field="integrationId")
+    # Locked, so two connections at once cannot both find the place free.
+    row = Destination.objects.select_for_update().filter(pk=destination.pk)
+    if row.values_list("insert_instance_id", flat=True).get() is not None:
+        raise InvalidInput("this destination already has an insert function", field="integrationId")
+    instance = build_instance(function=function, name=name, settings=settings, enabled=enabled)
+    row.update(insert_instance=instance)
+    destination.insert_instance = instance
+    instance_audit(
+        instance,
+        actor=actor,
+        verb="Created",
+        diff={"after": instance_snapshot(instance), "integrationId": destination.id},
+    )
+    return instance
 
 
 def function_disconnect(*, instance: FunctionInstance, actor: Actor) -> None:

@@ -27,7 +27,7 @@ from functions.preview import PreviewInputError, preview_function
 from functions.schema import validate_settings_schema
 from functions.services import function_create, function_delete, function_update
 from workspace.errors import DomainError
-from workspace.permissions import Action, can, instance_source
+from workspace.permissions import Action, can, instance_destination
 
 _EDITABLE = (
     "display_name",
@@ -209,7 +209,7 @@ class FunctionInstanceAdmin(OperatorAdmin):
     list_display = ("name", "function", "kind", "connected_to", "version_number", "enabled")
     list_filter = ("enabled", "function__resource_type", WORKSPACE_FILTER)
     search_fields = ("name", "id", "function__display_name")
-    readonly_fields = ("id", "function", "version", "attached_destination", "created_at")
+    readonly_fields = ("id", "function", "version", "connected_to", "created_at")
     actions = ["enable_instances", "disable_instances"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -224,10 +224,12 @@ class FunctionInstanceAdmin(OperatorAdmin):
 
     @admin.display(description="connected to")
     def connected_to(self, instance: FunctionInstance) -> str:
-        if instance.attached_destination is not None:
-            return f"in front of {instance.attached_destination}"
-        source = instance_source(instance)
-        return f"destination {instance.destination}" if source is not None else "-"
+        destination = instance_destination(instance)
+        if destination is None:
+            return "-"
+        if instance.function.is_insert:
+            return f"in front of {destination}"
+        return f"destination {destination}"
 
     @admin.display(description="version")
     def version_number(self, instance: FunctionInstance) -> int:

@@ -76,9 +76,9 @@ def build_instance(
     name: str,
     settings: Any,
     enabled: bool,
-    attached_destination: Any = None,
 ) -> FunctionInstance:
-    """A saved instance on the function's latest version; the caller records the audit event."""
+    """A saved instance on the function's latest version; the caller attaches it (delivery
+    holds the keys) and records the audit event."""
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         raise InvalidInput("name must be 1 to 200 characters", field="name")
     if not isinstance(enabled, bool):
@@ -90,17 +90,26 @@ def build_instance(
         version=version,
         name=name.strip(),
         enabled=enabled,
-        attached_destination=attached_destination,
     )
     store_instance_settings(instance, version.settings_schema, settings)
     instance.save()
     return instance
 
 
-def _label(instance: FunctionInstance) -> tuple[str, str]:
+def instance_audit(instance: FunctionInstance, *, actor: Actor, verb: str, diff: Any) -> None:
+    """One audit event on the instance: "Insert Function Instance Created", ..."""
+    kind, label = "DESTINATION_FUNCTION_INSTANCE", "Destination Function Instance"
     if instance.function.is_insert:
-        return "INSERT_FUNCTION_INSTANCE", "Insert Function Instance"
-    return "DESTINATION_FUNCTION_INSTANCE", "Destination Function Instance"
+        kind, label = "INSERT_FUNCTION_INSTANCE", "Insert Function Instance"
+    audit_record(
+        workspace=instance.workspace,
+        actor=actor,
+        action=f"{label} {verb}",
+        resource_type=kind,
+        resource_id=instance.id,
+        resource_name=instance.name,
+        diff=diff,
+    )
 
 
 def instance_snapshot(instance: FunctionInstance) -> dict[str, Any]:
@@ -110,42 +119,6 @@ def instance_snapshot(instance: FunctionInstance) -> dict[str, Any]:
         "versionId": instance.version_id,
         "settings": instance_settings_redacted(instance),
     }
-
-
-@transaction.atomic
-def insert_instance_create(
-    *,
-    function: FunctionClass,
-    destination: Any,
-    actor: Actor,
-    name: str,
-    settings: Any,
-    enabled: bool = True,
-) -> FunctionInstance:
-    if not function.is_insert:
-        raise InvalidInput(f"Insert function {function.api_id} not found.", field="functionId")
-    if destination.workspace_id != function.workspace_id:
-        raise InvalidInput("integrationId not found", field="integrationId")
-    if FunctionInstance.objects.filter(attached_destination=destination).exists():
-        raise InvalidInput("this destination already has an insert function", field="integrationId")
-    instance = build_instance(
-        function=function,
-        name=name,
-        settings=settings,
-        enabled=enabled,
-        attached_destination=destination,
-    )
-    kind, label = _label(instance)
-    audit_record(
-        workspace=function.workspace,
-        actor=actor,
-        action=f"{label} Created",
-        resource_type=kind,
-        resource_id=instance.id,
-        resource_name=instance.name,
-        diff={"after": instance_snapshot(instance), "integrationId": destination.id},
-    )
-    return instance
 
 
 def _redacted_diff(instance: FunctionInstance, before: dict[str, Any]) -> dict[str, Any]:
@@ -195,32 +168,16 @@ def instance_update(
     )
     if changed_secrets:
         diff["secretsChanged"] = changed_secrets
-    kind, label = _label(instance)
-    action = f"{label} Updated"
+    verb = "Updated"
     if set(diff) == {"enabled"}:
-        action = f"{label} {'Enabled' if instance.enabled else 'Disabled'}"
-    audit_record(
-        workspace=instance.workspace,
-        actor=actor,
-        action=action,
-        resource_type=kind,
-        resource_id=instance.id,
-        resource_name=instance.name,
-        diff=diff,
-    )
+        verb = "Enabled" if instance.enabled else "Disabled"
+    instance_audit(instance, actor=actor, verb=verb, diff=diff)
     return instance
 
 
 @transaction.atomic
 def instance_delete(*, instance: FunctionInstance, actor: Actor) -> None:
-    kind, label = _label(instance)
-    audit_record(
-        workspace=instance.workspace,
-        actor=actor,
-        action=f"{label} Deleted",
-        resource_type=kind,
-        resource_id=instance.id,
-        resource_name=instance.name,
-        diff={"before": instance_snapshot(instance)},
+    instance_audit(
+        instance, actor=actor, verb="Deleted", diff={"before": instance_snapshot(instance)}
     )
     instance.delete()

@@ -95,9 +95,11 @@ class FunctionVersion(models.Model):
 
 
 class FunctionInstance(models.Model):
-    """A function deployed with its own settings, pinned to a version. An insert function
-    instance sits in front of `attached_destination`; a destination function instance is the
-    target of a Destination (`Destination.function_instance`)."""
+    """A function deployed with its own settings, pinned to a version. Delivery holds the keys
+    (this app knows nothing of it): a destination function instance is the target of a
+    Destination (`Destination.function_instance`, reverse `destination`), an insert function
+    instance sits in front of one (`Destination.insert_instance`, reverse
+    `attached_destination`)."""
 
     id = models.CharField(primary_key=True, max_length=32, default=new_object_id, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -107,13 +109,6 @@ class FunctionInstance(models.Model):
     enabled = models.BooleanField(default=True)
     settings = models.JSONField(default=dict, blank=True)
     encrypted_settings = models.JSONField(default=dict, blank=True)
-    attached_destination = models.OneToOneField(
-        "delivery.Destination",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="insert_instance",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,8 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from delivery.models import Destination, Source
-from delivery.services import destination_create
-from functions.instances import insert_instance_create
+from delivery.services import destination_create, insert_instance_create
 from functions.models import FunctionClass, FunctionInstance, ResourceType
 from tests.factories import UserFactory, WorkspaceFactory, function_factory, source_factory
 from workspace.audit import SYSTEM

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from delivery.kinds.webhook_destination import webhook_url
 from delivery.models import DeliveryStatus, Destination, EventDelivery, Source
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from functions.models import FunctionClass, FunctionInstance
 from tests.api_client import Api
 from tests.factories import function_factory, source_factory, webhook_factory

@@ -59,7 +59,7 @@ def real_ids(workspace):
         name="fn dest",
         settings={},
     )
-    from functions.instances import insert_instance_create
+    from delivery.services import insert_instance_create
 
     instance = insert_instance_create(
         function=insert,

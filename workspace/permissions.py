@@ -169,13 +169,23 @@ def _source_create(user: UserLike, ws: Workspace, _obj: Any) -> bool:
     return _is_owner(user, ws) or bool(roles_of(user, ws).get(Role.SOURCE_ADMIN))
 
 
-def instance_source(instance: Any) -> Any:
-    """The source an instance receives events from: through the destination an insert
-    instance sits in front of, or the destination a destination-function instance is."""
+# What instance_source reads, for select_related: delivery holds both keys
+# (`Destination.insert_instance`, `Destination.function_instance`); these are their reverse names.
+INSTANCE_SOURCE_PATHS = ("attached_destination__source", "destination__source")
+
+
+def instance_destination(instance: Any) -> Any:
+    """The destination an insert instance sits in front of, or the destination a
+    destination-function instance is; None when it has neither."""
     destination = getattr(instance, "attached_destination", None)
     if destination is None:
         destination = getattr(instance, "destination", None)
-    return getattr(destination, "source", None)
+    return destination
+
+
+def instance_source(instance: Any) -> Any:
+    """The source an instance receives events from, through its destination."""
+    return getattr(instance_destination(instance), "source", None)
 
 
 def _instance_view(user: UserLike, ws: Workspace, instance: Any) -> bool:

@@ -86,8 +86,7 @@ class DestinationSerializer(serializers.Serializer):
         return instance.version_id if instance is not None else None
 
     def get_insertFunctionInstanceId(self, destination: Destination) -> str | None:
-        insert = getattr(destination, "insert_instance", None)
-        return insert.id if insert is not None else None
+        return destination.insert_instance_id
 
 
 class DestinationOutputSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from delivery import services as delivery_services
 from delivery.api.queries import destination_by_id, insert_instance_by_id, insert_instances_list
 from functions import instances as instance_services
 from functions.api.queries import function_by_api_id
@@ -26,7 +27,7 @@ INSTANCE_ID = OpenApiParameter("instanceId", str, OpenApiParameter.PATH)
 class InsertInstanceSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
-    integrationId = serializers.CharField(source="attached_destination_id")
+    integrationId = serializers.CharField(source="attached_destination.id")
     classId = serializers.CharField(
         source="function_id", help_text="The insert function's id, prefix-less."
     )
@@ -137,7 +138,7 @@ class InsertInstanceListView(ApiView):
             message="Connecting a function needs the Source Admin role over the source",
             field="integrationId",
         )
-        instance = instance_services.insert_instance_create(
+        instance = delivery_services.insert_instance_create(
             function=function,
             destination=destination,
             actor=self.actor,

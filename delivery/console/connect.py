@@ -93,7 +93,7 @@ def _create(request: HttpRequest, function: FunctionClass, target: Any, form: An
     actor = Actor(user=request.user)  # type: ignore[arg-type]
     name = (request.POST.get("name") or function.display_name).strip()
     if function.is_insert:
-        return instance_services.insert_instance_create(
+        return delivery_services.insert_instance_create(
             function=function,
             destination=target,
             actor=actor,

@@ -121,7 +121,7 @@ def destination_functions(request: HttpRequest, destination_id: str) -> HttpResp
     """The Functions tab: the insert function in front of this destination."""
     found = _destination(request, destination_id)
     workspace = request.workspace  # type: ignore[attr-defined]
-    insert: FunctionInstance | None = getattr(found, "insert_instance", None)
+    insert = found.insert_instance
     context: dict[str, Any] = {
         "title": found.name,
         "nav": "destinations",
@@ -150,7 +150,7 @@ def destination_functions(request: HttpRequest, destination_id: str) -> HttpResp
 
 def _insert(request: HttpRequest, destination_id: str) -> FunctionInstance:
     found = _destination(request, destination_id)
-    insert: FunctionInstance | None = getattr(found, "insert_instance", None)
+    insert = found.insert_instance
     if insert is None:
         raise NotFound("Resource not found")
     require(request.user, Action.INSTANCE_CHANGE, request.workspace, insert)  # type: ignore[attr-defined]

@@ -83,4 +83,4 @@ def destination_rows(user: UserLike, workspace: Workspace) -> list[dict[str, Any
         .select_related("source", "insert_instance__function", "function_instance__function")
         .order_by("name", "id")
     )
-    return [{"destination": d, "insert": getattr(d, "insert_instance", None)} for d in destinations]
+    return [{"destination": d, "insert": d.insert_instance} for d in destinations]

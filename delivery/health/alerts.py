@@ -21,7 +21,7 @@ def connection_functions(destination: Destination) -> list[str]:
     ids = []
     if destination.function_instance_id:
         ids.append(destination.function_instance.function_id)  # type: ignore[union-attr]
-    insert = getattr(destination, "insert_instance", None)
+    insert = destination.insert_instance
     if insert is not None:
         ids.append(insert.function_id)
     return ids

@@ -71,7 +71,7 @@ def connections(user: UserLike, workspace: Workspace) -> list[Connection]:
         Connection(
             destination=d,
             health=getattr(d, "health", None),
-            insert_function=getattr(getattr(d, "insert_instance", None), "function", None),
+            insert_function=d.insert_instance.function if d.insert_instance else None,
             sparkline=lines[d.pk],
         )
         for d in destinations

@@ -75,7 +75,7 @@ def _routing_stamp_sql() -> str:
         f"LEFT JOIN {instance} fi ON fi.id = d.function_instance_id "
         f"LEFT JOIN {version} fv ON fv.id = fi.version_id "
         f"LEFT JOIN {function} fc ON fc.id = fi.function_id "
-        f"LEFT JOIN {instance} ii ON ii.attached_destination_id = d.id "
+        f"LEFT JOIN {instance} ii ON ii.id = d.insert_instance_id "
         f"LEFT JOIN {version} iv ON iv.id = ii.version_id "
         f"LEFT JOIN {function} ic ON ic.id = ii.function_id "
         f"WHERE d.source_id = e.source_id)"

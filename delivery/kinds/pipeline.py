@@ -15,11 +15,9 @@ from functions.models import FunctionInstance
 
 
 def insert_instance_of(destination: Destination) -> FunctionInstance | None:
-    try:
-        instance: FunctionInstance = destination.insert_instance
-    except FunctionInstance.DoesNotExist:
-        return None
-    return instance if instance.enabled else None
+    """The insert function instance in front of `destination`, if it runs (enabled)."""
+    instance = destination.insert_instance
+    return instance if instance is not None and instance.enabled else None
 
 
 def _send(

@@ -23,7 +23,7 @@ from functions.models import FunctionClass
 from workspace.api.pagination import PAGINATION_PARAMETERS, paginate
 from workspace.api.serializers import StatusSerializer, StrictSerializer
 from workspace.api.views import ApiView
-from workspace.permissions import Action, require
+from workspace.permissions import INSTANCE_SOURCE_PATHS, Action, require
 
 TAGS = ["Functions"]
 FUNCTION_ID = OpenApiParameter(
@@ -174,9 +174,7 @@ class FunctionDeployView(FunctionApiView):
 
     def require_source_admin(self, function: FunctionClass, wanted: list[str] | None) -> None:
         """Deploying to existing instances needs Source Admin over their sources."""
-        instances = function.instances.select_related(
-            "attached_destination__source", "destination__source"
-        )
+        instances = function.instances.select_related(*INSTANCE_SOURCE_PATHS)
         if wanted is not None:
             instances = instances.filter(id__in=wanted)
         for instance in instances:

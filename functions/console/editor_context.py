@@ -9,7 +9,14 @@ from delivery.models import Source
 from functions.models import FunctionClass, FunctionInstance, ResourceType
 from functions.sample_events import sample_events
 from workspace.console.shell import current_workspace
-from workspace.permissions import Action, adminable_sources, can, instance_source
+from workspace.permissions import (
+    INSTANCE_SOURCE_PATHS,
+    Action,
+    adminable_sources,
+    can,
+    instance_destination,
+    instance_source,
+)
 
 TYPES = {"destination": ResourceType.DESTINATION, "insert": ResourceType.INSERT_DESTINATION}
 
@@ -30,14 +37,14 @@ def _urls(slug: str, function: FunctionClass | None) -> dict[str, str]:
 def deploy_rows(request: HttpRequest, function: FunctionClass) -> list[dict[str, Any]]:
     """Every instance with where it runs and whether this member may move it."""
     workspace = current_workspace(request)
-    instances = function.instances.select_related(
-        "version", "attached_destination__source", "destination__source"
-    ).order_by("name", "id")
+    instances = function.instances.select_related("version", *INSTANCE_SOURCE_PATHS).order_by(
+        "name", "id"
+    )
     return [_deploy_row(request, workspace, instance) for instance in instances]
 
 
 def _deploy_row(request: HttpRequest, workspace: Any, instance: FunctionInstance) -> dict[str, Any]:
-    destination = instance.attached_destination or getattr(instance, "destination", None)
+    destination = instance_destination(instance)
     source = instance_source(instance)
     allowed = can(request.user, Action.INSTANCE_CHANGE, workspace, instance)
     return {

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from delivery.models import DeliveryStatus, EventDelivery
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from tests.factories import (
     UserFactory,
     WorkspaceFactory,

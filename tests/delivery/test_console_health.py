@@ -4,7 +4,7 @@ import pytest
 
 from delivery.health.evaluate import health_evaluate
 from delivery.models import ConnectionHealth, EventDelivery
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from tests.factories import (
     UserFactory,
     WorkspaceFactory,

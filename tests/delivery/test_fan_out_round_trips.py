@@ -22,7 +22,7 @@ from delivery.models import (
     FilterAction,
     OutboxEntry,
 )
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from functions.models import FunctionInstance
 from tests.delivery.helpers import track
 from tests.factories import function_factory, source_factory, webhook_factory

@@ -4,8 +4,7 @@ destination goes with its instance."""
 import pytest
 
 from delivery.models import Destination
-from delivery.services import destination_create, function_disconnect
-from functions.instances import insert_instance_create
+from delivery.services import destination_create, function_disconnect, insert_instance_create
 from functions.models import FunctionInstance, ResourceType
 from tests.factories import function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM

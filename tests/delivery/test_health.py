@@ -17,7 +17,7 @@ from delivery.models import (
     EventDelivery,
     HealthAlert,
 )
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from tests.factories import UserFactory, function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM
 from workspace.models import AuditEvent, Role

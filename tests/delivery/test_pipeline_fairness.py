@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from delivery.models import DeliveryStatus, Destination, EventDelivery
-from delivery.services import destination_create, destination_update
-from functions.instances import insert_instance_create, instance_update
+from delivery.services import destination_create, destination_update, insert_instance_create
+from functions.instances import instance_update
 from functions.models import ResourceType
 from tests.delivery.conftest import Receiver, free_port, wait_for
 from tests.delivery.helpers import post_batch, track, wait_final

@@ -4,8 +4,7 @@ functions, one test per final status they produce, and onBatch batching."""
 import pytest
 
 from delivery.models import DeliveryStatus, EventDelivery
-from delivery.services import destination_create
-from functions.instances import insert_instance_create
+from delivery.services import destination_create, insert_instance_create
 from functions.models import FunctionInstance, ResourceType
 from tests.delivery.helpers import post_batch, track, wait_final
 from tests.factories import function_factory, source_factory, webhook_factory

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from functions.models import FunctionClass, ResourceType
 from tests.factories import UserFactory, function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM

@@ -9,7 +9,7 @@ import pytest
 
 from delivery.health.evaluate import health_evaluate
 from delivery.models import EventDelivery
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from tests.delivery.conftest import (  # noqa: F401 (fixtures)
     Receiver,
     pipeline_settings,

@@ -5,7 +5,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from functions.instances import insert_instance_create, instance_settings_decrypted
+from delivery.services import insert_instance_create
+from functions.instances import instance_settings_decrypted
 from functions.models import FunctionClass, FunctionInstance
 from tests.factories import UserFactory, function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM

@@ -179,7 +179,7 @@ def test_restore_unknown_version_is_422(api, workspace):
 
 
 def _instance(workspace, function):
-    from functions.instances import insert_instance_create
+    from delivery.services import insert_instance_create
 
     destination = webhook_factory(source_factory(workspace, name=f"src {function.id}"))
     return insert_instance_create(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from tests.api_client import Api, api_for
 from tests.factories import function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM

@@ -4,8 +4,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
+from delivery.services import insert_instance_create
 from functions.instances import (
-    insert_instance_create,
     instance_settings_decrypted,
     instance_settings_masked,
     instance_update,

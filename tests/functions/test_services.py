@@ -1,6 +1,6 @@
 import pytest
 
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from functions.models import FunctionClass, FunctionInstance, FunctionVersion, ResourceType
 from functions.services import (
     function_create,

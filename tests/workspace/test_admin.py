@@ -56,7 +56,7 @@ def every_model(workspace):
     from django.utils import timezone
 
     from delivery.models import EventDelivery
-    from functions.instances import insert_instance_create
+    from delivery.services import insert_instance_create
     from tests.factories import function_factory, source_factory, webhook_factory
 
     hook = webhook_factory(source_factory(workspace))

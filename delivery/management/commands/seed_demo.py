@@ -12,9 +12,9 @@ from delivery.models import Destination, Source
 from delivery.services import (
     destination_create,
     destination_update,
+    insert_instance_create,
     source_create,
 )
-from functions.instances import insert_instance_create
 from functions.models import FunctionClass, ResourceType
 from functions.services import function_create
 from workspace.audit import SYSTEM

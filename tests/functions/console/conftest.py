@@ -2,7 +2,7 @@
 
 import pytest
 
-from functions.instances import insert_instance_create
+from delivery.services import insert_instance_create
 from functions.models import ResourceType
 from tests.factories import (
     UserFactory,
