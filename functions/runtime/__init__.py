@@ -6,7 +6,7 @@ that forks afterwards never inherits them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from functions.runtime.results import STATUSES, EventResult, RunResult
@@ -20,7 +20,7 @@ def run_function(
     *,
     code: str,
     kind: str,
-    events: Sequence[dict[str, Any] | str],
+    events: list[dict[str, Any]],
     settings: dict[str, Any],
     batch: bool = False,
     cache_key: str | None = None,
@@ -30,9 +30,8 @@ def run_function(
     max_output_bytes: int | None = None,
     kill_budget: int | None = None,
 ) -> RunResult:
-    """Run `code`'s handlers on `events`: each a dict, or the JSON text of an object (the
-    pipeline hands on the text the ledger stored, and reads an insert's returned events as
-    the text JSON.stringify wrote: `EventResult.output_json`).
+    """Run `code`'s handlers on `events`. An insert's returned events come back as the text
+    JSON.stringify wrote (`EventResult.output_json`), parsed when `output` is first read.
 
     isolated=True runs in a subprocess pool (for the web process, where V8 must never
     run); otherwise in this process, on the runtime's own thread. max_output_bytes caps

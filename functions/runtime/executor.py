@@ -18,7 +18,7 @@ from functions.runtime.errors import (
     timeout_error,
 )
 from functions.runtime.fetch import FetchSession
-from functions.runtime.invocation import Event, Job, Progress, invoke
+from functions.runtime.invocation import Job, Progress, invoke
 from functions.runtime.output_cap import cap_result
 from functions.runtime.redaction import redact_run
 from functions.runtime.results import EventResult, RunResult
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 class RunRequest:
     code: str
     kind: str
-    events: list[Event]
+    events: list[dict[str, Any]]
     settings: dict[str, Any]
     batch: bool
     cache_key: str | None

@@ -19,14 +19,7 @@ from functions.runtime.config import RuntimeConfig
 from functions.runtime.contexts import VersionContexts
 from functions.runtime.errors import SandboxKilled, ScriptError, timeout_error
 from functions.runtime.fetch import FetchSession, _safe_trace_url, perform_fetch
-from functions.runtime.protocol import (
-    dumps,
-    events_json,
-    loads,
-    parse_start,
-    parse_step,
-    timer_delay_ms,
-)
+from functions.runtime.protocol import dumps, loads, parse_start, parse_step, timer_delay_ms
 from functions.runtime.sandbox import Sandbox, fresh_seed
 
 # The step queued right behind `start` (see Sandbox.evaluate_pair): it collects what the
@@ -40,14 +33,10 @@ NEVER_FINISHED = {
 }
 
 
-# An event as a dict, or as the JSON text of one (what the ledger stored, handed on as is).
-Event = dict[str, Any] | str
-
-
 @dataclass
 class Job:
     kind: str
-    events: list[Event]
+    events: list[dict[str, Any]]
     settings: dict[str, Any]
     batch: bool
     timeout_ms: int
@@ -72,7 +61,7 @@ class Progress:
 
 
 # What a lane hands over: (event number in the run, event).
-Share = list[tuple[int, Event]]
+Share = list[tuple[int, dict[str, Any]]]
 
 
 class _Batch:
@@ -172,14 +161,11 @@ class _Lane:
             return self.remaining()
         return min(self.running_since + self.cpu_s - self.clock(), self.remaining())
 
-    async def call(
-        self, function: str, payload: dict[str, Any] | str, then: str | None = None
-    ) -> Any:
+    async def call(self, function: str, payload: dict[str, Any], then: str | None = None) -> Any:
         budget = min(self.cpu_s, self.remaining())
         if budget <= 0:
             raise SandboxKilled("timeout", "time limit")
-        text = payload if isinstance(payload, str) else dumps(payload)
-        return await self.sandbox.call_driver(function, text, budget, then)
+        return await self.sandbox.call_driver(function, dumps(payload), budget, then)
 
     async def execute(self) -> None:
         try:
@@ -202,24 +188,22 @@ class _Lane:
         finally:
             self._abandon()
 
-    def _start_payload(self) -> str:
+    def _start_payload(self) -> dict[str, Any]:
         job, config = self.job, self.config
         if self.whole:
             # The whole run in order (the first lane's share): the driver numbers them.
             events, indices = job.events, None
         else:
             events, indices = [event for _, event in self.share], [i for i, _ in self.share]
-        rest = dumps(
-            {
-                "indices": indices,
-                "settings": job.settings,
-                "kind": job.kind,
-                "batch": job.batch,
-                "seed": fresh_seed(),
-                "limits": {"maxFetches": config.max_fetches, "logLimit": config.log_limit_bytes},
-            }
-        )
-        return '{"events":' + events_json(events) + "," + rest[1:]
+        return {
+            "events": events,
+            "indices": indices,
+            "settings": job.settings,
+            "kind": job.kind,
+            "batch": job.batch,
+            "seed": fresh_seed(),
+            "limits": {"maxFetches": config.max_fetches, "logLimit": config.log_limit_bytes},
+        }
 
     def _done(self) -> bool:
         return not self.open

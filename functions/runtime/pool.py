@@ -19,7 +19,6 @@ from typing import Any
 from functions.runtime.config import load_config
 from functions.runtime.errors import timeout_error
 from functions.runtime.executor import RunRequest
-from functions.runtime.invocation import Event
 from functions.runtime.results import RunResult
 
 # Time a worker gets beyond the run's own limits (process start-up, re-runs).
@@ -135,7 +134,7 @@ def _after_crash(pool: WorkerPool, request: RunRequest, exit_code: int) -> RunRe
     return RunResult.failed(1, "bad_request", error)
 
 
-def _single(request: RunRequest, event: Event) -> RunRequest:
+def _single(request: RunRequest, event: dict[str, Any]) -> RunRequest:
     from dataclasses import replace
 
     return replace(request, events=[event])

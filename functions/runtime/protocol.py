@@ -44,17 +44,6 @@ def dumps(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"))
 
 
-def events_json(events: list[Any]) -> str:
-    """A JSON array of `events`: each a dict, or already the JSON text of one (kept as is:
-    the ledger's events reach V8 without a round through Python objects)."""
-    kinds = set(map(type, events))
-    if str not in kinds:
-        return dumps(events)
-    if kinds == {str}:
-        return "[" + ",".join(events) + "]"
-    return "[" + ",".join(e if type(e) is str else dumps(e) for e in events) + "]"
-
-
 def loads(text: str) -> Any:
     """JSON text as the stdlib reads it, at orjson's speed where both read it alike."""
     data = text.encode("utf-8", "surrogatepass")
