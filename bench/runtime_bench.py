@@ -131,6 +131,21 @@ def runtime_throughput(size: int) -> float:
     )
 
 
+def runtime_outputs_read_throughput(size: int) -> float:
+    """The same, then every returned event read as a Python dict (the contract before
+    returned events stayed JSON text)."""
+    events = _events(size)
+
+    def one() -> None:
+        result = run_function(
+            code=HANDLER, kind="insert", events=events, settings={}, batch=True, cache_key="bench"
+        )
+        for event in result.results:
+            assert event.output is not None
+
+    return _rate(size, one)
+
+
 def node_in_process_throughput(size: int) -> float:
     done = subprocess.run(
         ["node", "-e", NODE_IN_PROCESS, str(MIN_SECONDS)],
@@ -521,6 +536,7 @@ def throughput(repeats: int = 5) -> dict[str, object]:
     """The runtime and its anchors, measured in turn, `repeats` rounds; medians."""
     measures: dict[str, Callable[[int], float]] = {
         "runtime": runtime_throughput,
+        "runtime_outputs_read": runtime_outputs_read_throughput,
         "node_in_process": node_in_process_throughput,
         "engine_floor": engine_floor_throughput,
         "engine_floor_with_python_json": engine_floor_with_python_json_throughput,
@@ -535,13 +551,16 @@ def throughput(repeats: int = 5) -> dict[str, object]:
         for name in measures:
             rates[name][size] = statistics.median(samples[name])
 
-    def ratio(anchor: str) -> dict[str, float]:
-        return {str(k): round(rates["runtime"][k] / rates[anchor][k], 3) for k in BATCH_SIZES}
+    def ratio(anchor: str, measure: str = "runtime") -> dict[str, float]:
+        return {str(k): round(rates[measure][k] / rates[anchor][k], 3) for k in BATCH_SIZES}
 
     return {
         "what": (
             "events/s of a trivial insert handler, one batch per call at each batch size. "
-            "runtime: run_function (per-event isolation, logs, limits). node_in_process: "
+            "runtime: run_function (per-event isolation, logs, limits; each returned event "
+            "comes back as the JSON text JSON.stringify wrote, as node_in_process's do). "
+            "runtime_outputs_read: the same, then every returned event read as a Python dict. "
+            "node_in_process: "
             "the same handler in plain Node.js, in one process: a loop over JSON.parse'd "
             "events, awaiting the handler, JSON.stringify of each result. engine_floor: one "
             "mini-racer call per batch, the batch as one JSON text in and one out, the same "
@@ -551,7 +570,7 @@ def throughput(repeats: int = 5) -> dict[str, object]:
             "engine_floor_with_python_json: "
             "the same plus orjson of the events (dicts) in and the results (dicts) out, "
             "which run_function's contract needs. node_piped: plain Node.js fed one batch "
-            f"per line over a pipe. Each figure runs for at least {MIN_SECONDS} s; the five "
+            f"per line over a pipe. Each figure runs for at least {MIN_SECONDS} s; the six "
             f"are measured in turn, {repeats} rounds, medians."
         ),
         "runtime_events_per_s": {str(k): round(v) for k, v in rates["runtime"].items()},
@@ -564,6 +583,12 @@ def throughput(repeats: int = 5) -> dict[str, object]:
         "runtime_vs_engine_floor_ratio": ratio("engine_floor"),
         "runtime_vs_engine_floor_with_python_json_ratio": ratio("engine_floor_with_python_json"),
         "runtime_vs_node_piped_ratio": ratio("node_piped"),
+        "runtime_outputs_read_vs_node_in_process_ratio": ratio(
+            "node_in_process", "runtime_outputs_read"
+        ),
+        "runtime_outputs_read_vs_engine_floor_with_python_json_ratio": ratio(
+            "engine_floor_with_python_json", "runtime_outputs_read"
+        ),
     }
 
 
