@@ -126,32 +126,14 @@ def _count(raw: Any) -> int:
     return raw
 
 
-def _returned_events(text: str, count: int) -> list[str]:
-    """The returned events of a step, one JSON text each, kept as text: "\n{...}\n{...}".
-    The driver writes each with the JSON.stringify it kept from before any user code ran
-    (valid JSON with no raw line break, whatever the function did to built-ins), checks it
-    opens an object, and joins them by string concatenation (no Array method a function
-    could replace): that there is one line per event is all that is left to check."""
-    if not count:
-        if text:
-            raise broken()
-        return []
-    lines = text.split("\n")
-    if len(lines) != count + 1 or lines[0]:
-        raise broken()
-    del lines[0]
-    return lines
-
-
 def parse_step(text: Any, pending: int) -> dict[str, Any]:
     """The step output, or SandboxKilled("crash") when it is not what the driver writes:
-    its JSON on the first line, then one line per returned event (see `_returned_events`)."""
+    its JSON on the first line, then one line per returned event."""
     if not isinstance(text, str):
         raise broken()
-    cut = text.find("\n")
-    head, returned = (text, "") if cut < 0 else (text[:cut], text[cut:])
+    lines = text.split("\n")
     try:
-        out = loads(head)
+        out = loads(lines[0])
     except ValueError:
         out = None
     if not isinstance(out, dict):
@@ -164,11 +146,18 @@ def parse_step(text: Any, pending: int) -> dict[str, Any]:
     ok = _list(out.get("ok"))
     if not set(map(type, ok)) <= {int}:
         raise broken()
-    outputs = _returned_events(returned, len(ok))
+    # The returned events, one JSON text each, kept as text. The driver writes each with
+    # the JSON.stringify it kept from before any user code ran (valid JSON with no raw line
+    # break, whatever the function did to built-ins), checks it opens an object, and joins
+    # them by string concatenation (no Array method a function could replace): that there is
+    # one line per event is all that is left to check.
+    del lines[0]
+    if len(lines) != len(ok):
+        raise broken()
     return {
         "settled": [_settled(item) for item in _list(out.get("settled"))],
         "ok": ok,
-        "outputs": outputs,
+        "outputs": lines,
         "logs": _logs(out.get("logs")),
         "fetches": fetches,
         "timers": timers,
