@@ -3,12 +3,11 @@
 goes back to the instance's column when undone, and forward again to the destination's."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from delivery.models import Destination
 from delivery.services import insert_instance_create
 from functions.models import FunctionInstance
+from tests.delivery.migrating import migrate_to, migrate_to_latest
 from tests.factories import function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM
 
@@ -20,18 +19,6 @@ AFTER = [
     ("delivery", "0012_destination_insert_instance"),
     ("functions", "0002_remove_functioninstance_attached_destination"),
 ]
-
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate(target)
-    executor.loader.build_graph()
-    return executor.loader.project_state(target).apps
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,16 +34,16 @@ def test_insert_instance_key_moves_to_the_instance_and_back(workspace):
         settings={},
     )
     try:
-        apps = _migrate(BEFORE)
+        apps = migrate_to(BEFORE)
         old = apps.get_model("functions", "FunctionInstance").objects.get(pk=instance.pk)
         assert old.attached_destination_id == hook.pk
         assert "insert_instance" not in {
             f.name for f in apps.get_model("delivery", "Destination")._meta.fields
         }
 
-        _migrate(AFTER)
+        migrate_to(AFTER)
         assert Destination.objects.get(pk=hook.pk).insert_instance_id == instance.pk
         assert Destination.objects.get(pk=bare.pk).insert_instance_id is None
         assert FunctionInstance.objects.get(pk=instance.pk).attached_destination.pk == hook.pk
     finally:
-        _latest()
+        migrate_to_latest()

@@ -2,10 +2,9 @@
 the kind's columns, the encrypted token as it is, and back again."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from delivery.kinds.webhook_destination import webhook_headers, webhook_url
+from tests.delivery.migrating import migrate_to, migrate_to_latest
 from workspace.infra.secrets import decrypt_value, encrypt_value
 
 BEFORE = [("delivery", "0009_destination_slow_until")]
@@ -14,22 +13,10 @@ URL = "https://user:pw@hooks.example/in?token=abc"
 HEADERS = {"Authorization": "Bearer secret-1234"}
 
 
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate(target)
-    executor.loader.build_graph()
-    return executor.loader.project_state(target).apps
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_webhook_settings_move_to_the_kind_columns_and_back(workspace):
     try:
-        apps = _migrate(BEFORE)
+        apps = migrate_to(BEFORE)
         source = apps.get_model("delivery", "Source").objects.create(
             workspace_id=workspace.pk, name="Web", write_key="wk-migration"
         )
@@ -48,16 +35,16 @@ def test_webhook_settings_move_to_the_kind_columns_and_back(workspace):
         )
 
         # The model as of 0010: later migrations add columns the current model reads.
-        new = _migrate(AFTER).get_model("delivery", "Destination")
+        new = migrate_to(AFTER).get_model("delivery", "Destination")
         moved = new.objects.get(pk=hook.pk)
         assert (webhook_url(moved), webhook_headers(moved)) == (URL, HEADERS)
         assert moved.kind_secrets_encrypted == token
         moved_bare = new.objects.get(pk=bare.pk)
         assert (webhook_url(moved_bare), webhook_headers(moved_bare)) == (URL, {})
 
-        apps = _migrate(BEFORE)
+        apps = migrate_to(BEFORE)
         back = apps.get_model("delivery", "Destination").objects.get(pk=hook.pk)
         assert back.webhook_url == URL
         assert decrypt_value(back.webhook_headers_encrypted) == HEADERS
     finally:
-        _latest()
+        migrate_to_latest()
