@@ -106,8 +106,13 @@ class EventDelivery(models.Model):
     """The fate of one event at one destination."""
 
     # Indexes are few on purpose: every insert, and every outcome recorded (never a HOT
-    # update: it changes indexed columns), writes an entry into each one. The destination is
-    # the first column of the unique constraint, so it needs no index of its own.
+    # update: it changes indexed columns), writes an entry into each one whose condition the
+    # row meets. The usual row is inserted `retrying` and recorded `delivered`: an index that
+    # leaves delivered rows out costs it one entry instead of two (bench/ledger_write_bench.py).
+    # The destination is the first column of the unique constraint, so it needs no index of
+    # its own; nor does the workspace: only the operators' admin page and the deletion of a
+    # workspace, rare, read by it, and with most rows in one workspace both scan the ledger
+    # anyway (measured on 500,000 rows).
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -143,10 +148,13 @@ class EventDelivery(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["destination", "status", "created_at"]),
-            # The admin's scoping of a member's workspaces (no `_like` twin: nothing searches
-            # ids by pattern).
-            models.Index(fields=["workspace"], name="delivery_workspace_idx"),
+            # Event Delivery's list by status (delivered rows, the most, are read through
+            # `delivery_received_idx`), and a destination's pending rows.
+            models.Index(
+                fields=["destination", "status", "received_at"],
+                condition=~models.Q(status=DeliveryStatus.DELIVERED),
+                name="delivery_undelivered_idx",
+            ),
             # Only pending rows: the sweeper's due rows, and the claim of a lease's rows.
             models.Index(
                 fields=["next_attempt_at"],
