@@ -191,14 +191,33 @@ class OutboxEntry(models.Model):
     to Celery; the sweeper hands over again any entry whose task was lost."""
 
     id = models.UUIDField(primary_key=True, editable=False)
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", db_index=False)
     events = models.JSONField(decoder=StoredJSONDecoder)
     created_at = models.DateTimeField()
-    dispatched_at = models.DateTimeField(db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    dispatched_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "outbox entries"
+        # An entry is inserted, then marked processed (never a HOT update: processed_at is
+        # indexed): each index here takes an entry at both unless its condition leaves one
+        # out, as the two partial ones do.
+        indexes = [
+            # A source's newest requests (Use Sample Event), and its deletion.
+            models.Index(fields=["source", "-created_at"], name="outbox_source_recent_idx"),
+            # The sweeper's entries whose task was lost, and the backlog metrics.
+            models.Index(
+                fields=["dispatched_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="outbox_unprocessed_idx",
+            ),
+            # The sweeper's removal of entries processed long enough ago.
+            models.Index(
+                fields=["processed_at"],
+                condition=models.Q(processed_at__isnull=False),
+                name="outbox_processed_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"outbox {self.id} ({len(self.events)} events)"
