@@ -8,7 +8,8 @@ delivered, fenced by the lease) on one connection. Prints ONE JSON object:
   BUFFERS, WAL) at NOTICE level: WAL records, WAL bytes, full page images, buffers dirtied,
   by phase (the outbox entry's insert, the fan-out, the outcome record) and in all;
 - the backend's CPU (utime + stime of its /proc/<pid>/stat) per event, in a second pass
-  without auto_explain, whose instrumentation costs CPU of its own.
+  without auto_explain, whose instrumentation costs CPU of its own, and this process's
+  (the worker's side of the same statements: building rows and documents, the ORM).
 
 A CHECKPOINT starts each pass, so the full page images are counted from the same state.
 WAL and buffer counts are deterministic; the CPU figure varies a little with the machine's
@@ -169,8 +170,10 @@ def main() -> None:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
     before = backend_cpu_seconds(pid)
+    client_before = sum(os.times()[:2])
     events_push(destination, "cpu", None)
     cpu = backend_cpu_seconds(pid) - before
+    client_cpu = sum(os.times()[:2]) - client_before
 
     plans = Plans()
     with connection.cursor() as cursor:
@@ -190,6 +193,7 @@ def main() -> None:
                 "events": EVENTS,
                 "events_per_entry": ENTRY_SIZE,
                 "backend_cpu_ms_per_event": round(cpu * 1000 / EVENTS, 4),
+                "client_cpu_ms_per_event": round(client_cpu * 1000 / EVENTS, 4),
                 **{f"{name}_per_event": per_event(n) for name, n in everything.items()},
                 "by_phase_per_event": {
                     phase: {name: per_event(n) for name, n in totals.items()}
