@@ -55,8 +55,9 @@ def _is_error() -> Q:
 
 def window_counts(destination_ids: list[str], now: datetime) -> dict[str, WindowCounts]:
     since = now - timedelta(minutes=settings.HEALTH_WINDOW_MINUTES)
+    # By receipt, the time `delivery_received_idx` holds (a row is created milliseconds later).
     rows = EventDelivery.objects.filter(
-        destination_id__in=destination_ids, created_at__gte=since, created_at__lt=now
+        destination_id__in=destination_ids, received_at__gte=since, received_at__lt=now
     ).exclude(Q(status=DeliveryStatus.RETRYING) & Q(error_type=""))
     totals = rows.values("destination_id").annotate(
         events=Count("id"), errors=Count("id", filter=_is_error())

@@ -51,8 +51,8 @@ def error_sparklines(destination_ids: list[str], now: datetime) -> dict[str, lis
     start = (now - timedelta(minutes=SPARK_MINUTES)).replace(second=0, microsecond=0)
     errors = ~Q(status__in=NOT_ERRORS) | (Q(status=DeliveryStatus.RETRYING) & ~Q(error_type=""))
     rows = (
-        EventDelivery.objects.filter(destination_id__in=destination_ids, created_at__gte=start)
-        .annotate(minute=TruncMinute("created_at"))
+        EventDelivery.objects.filter(destination_id__in=destination_ids, received_at__gte=start)
+        .annotate(minute=TruncMinute("received_at"))
         .values("destination_id", "minute")
         .annotate(events=Count("id"), errors=Count("id", filter=errors))
     )

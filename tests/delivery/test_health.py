@@ -53,7 +53,7 @@ def traffic(hook, clock, ok: int, failed: int, retrying_with_error: int = 0) -> 
         + [(DeliveryStatus.RETRYING, "RetryError")] * retrying_with_error
     )
     for n, (status, error) in enumerate(specs):
-        row = EventDelivery.objects.create(
+        EventDelivery.objects.create(
             workspace=hook.workspace,
             destination=hook,
             message_id=f"m{base + n}",
@@ -62,9 +62,8 @@ def traffic(hook, clock, ok: int, failed: int, retrying_with_error: int = 0) -> 
             status=status,
             error_type=error,
             error_message="HTTP 503: down" if error else "",
-            received_at=clock.now,
+            received_at=clock.now - timedelta(minutes=1),
         )
-        EventDelivery.objects.filter(pk=row.pk).update(created_at=clock.now - timedelta(minutes=1))
 
 
 def state(hook) -> str:

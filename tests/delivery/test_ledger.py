@@ -253,3 +253,11 @@ def test_ledger_claim_of_expired_rows_only_leaves_a_live_holder_its_rows(hook):
     claim = deliveries_claim(destination=hook, token="entry", expired_only=True)
     assert [row.message_id for row in claim.rows + claim.suspects] == ["m1"]
     assert EventDelivery.objects.get(message_id="m0").lease_token == "entry"
+
+
+def test_deleting_a_workspace_deletes_its_ledger_without_a_database_constraint(hook):
+    # The workspace column has no foreign key constraint (see EventDelivery.workspace): the
+    # rows still go with their workspace.
+    _leased(hook, n=2)
+    hook.workspace.delete()
+    assert not EventDelivery.objects.exists()
