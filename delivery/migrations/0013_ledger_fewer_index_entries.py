@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('delivery', '0011_destination_kind_from_registry'),
+        ('delivery', '0012_destination_insert_instance'),
         ('workspace', '0003_alert_webhook_url'),
     ]
 
