@@ -3,7 +3,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from delivery.models import OutboxEntry
+from delivery.models import EventDelivery, OutboxEntry
+from tests.factories import webhook_factory
 from tests.functions.console.conftest import url
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,29 @@ def test_samples_offer_recent_events_of_a_source(client, workspace, owner, sourc
     response = client.get(url(workspace, "function-samples"), {"source": source.pk})
     assert response.status_code == 200
     assert response.json()["events"][0]["event"] == "Order Completed"
+
+
+def test_samples_read_the_ledgers_of_every_destination_newest_first(
+    client, workspace, owner, source
+):
+    # The outbox entries are gone (pruned): the events come from the destinations' ledgers.
+    now = timezone.now()
+    first, second = (
+        webhook_factory(source),
+        webhook_factory(source, url="https://hooks.example.com/two"),
+    )
+    for minutes, destination, message in [(3, first, "old"), (1, second, "new"), (2, first, "mid")]:
+        EventDelivery.objects.create(
+            workspace=workspace,
+            destination=destination,
+            message_id=message,
+            event_type="track",
+            event={"type": "track", "messageId": message},
+            received_at=now - timezone.timedelta(minutes=minutes),
+        )
+    client.force_login(owner)
+    response = client.get(url(workspace, "function-samples"), {"source": source.pk})
+    assert [e["messageId"] for e in response.json()["events"]] == ["new", "mid", "old"]
 
 
 def test_samples_refused_without_source_admin(client, workspace, functions_admin, source):
