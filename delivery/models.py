@@ -33,16 +33,20 @@ class Source(models.Model):
         return self.name
 
 
-def cascade_with_insert_instance(
+def cascade_with_function_instances(
     collector: Collector, field: "models.Field[Any, Any]", sub_objs: Any, using: str
 ) -> None:
-    """CASCADE for a key of Destination, taking along the insert function instances in front
-    of the destinations that go (a function, a function instance or a source deleted): each
-    is its destination's own, but the key is on the destination, so no cascade of Django's
-    reaches it. A destination deleted itself goes through `services.destination_delete`."""
+    """CASCADE for a key of Destination, taking along the function instances of the
+    destinations that go (their source, their function or function instance deleted): the
+    insert instance in front of each and the instance a destination function destination
+    is are the destination's own, but their keys are on the destination, so no cascade of
+    Django's reaches them. A destination deleted itself goes through
+    `services.destination_delete`."""
     models.CASCADE(collector, field, sub_objs, using)
-    inserts = FunctionInstance._base_manager.using(using).filter(attached_destination__in=sub_objs)
-    collector.collect(list(inserts), source=field.model, nullable=True, fail_on_restricted=False)
+    owned = FunctionInstance._base_manager.using(using).filter(
+        models.Q(attached_destination__in=sub_objs) | models.Q(destination__in=sub_objs)
+    )
+    collector.collect(list(owned), source=field.model, nullable=True, fail_on_restricted=False)
 
 
 class Destination(models.Model):
@@ -52,7 +56,7 @@ class Destination(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=new_id, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="destinations")
     source = models.ForeignKey(
-        Source, on_delete=cascade_with_insert_instance, related_name="destinations"
+        Source, on_delete=cascade_with_function_instances, related_name="destinations"
     )
     name = models.CharField(max_length=200)
     # The name of a kind in delivery/kinds/registry.py. No choices here: the registry is the
@@ -68,11 +72,11 @@ class Destination(models.Model):
         "functions.FunctionInstance",
         null=True,
         blank=True,
-        on_delete=cascade_with_insert_instance,
+        on_delete=cascade_with_function_instances,
         related_name="destination",
     )
     # The insert function instance in front of it, its own: it goes with the destination
-    # (destination_delete, cascade_with_insert_instance); deleting it only detaches it.
+    # (destination_delete, cascade_with_function_instances); deleting it only detaches it.
     insert_instance = models.OneToOneField(
         "functions.FunctionInstance",
         null=True,

@@ -3,8 +3,8 @@ the destination (`Destination.insert_instance`), so the functions app no longer 
 delivery: this adds the key and copies each attachment over; functions 0002 then drops
 `FunctionInstance.attached_destination`. Backward, the attachments are copied back first.
 
-The keys a destination is deleted through (its source, its function instance) now take the
-insert instance along (`cascade_with_insert_instance`, no change in the database).
+The keys a destination is deleted through (its source, its function instance) now take its
+function instances along (`cascade_with_function_instances`, no change in the database).
 
 Until functions 0002 runs, the old field and its reverse name share the names of the new
 field and its reverse name, so the copy goes by column (`*_id`), never by relation."""
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             field=models.OneToOneField(
                 blank=True,
                 null=True,
-                on_delete=delivery.models.cascade_with_insert_instance,
+                on_delete=delivery.models.cascade_with_function_instances,
                 related_name="destination",
                 to="functions.functioninstance",
             ),
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
             model_name="destination",
             name="source",
             field=models.ForeignKey(
-                on_delete=delivery.models.cascade_with_insert_instance,
+                on_delete=delivery.models.cascade_with_function_instances,
                 related_name="destinations",
                 to="delivery.source",
             ),

@@ -1,7 +1,8 @@
 """The insert function instance in front of a destination is the destination's own
 (`Destination.insert_instance`): it goes with the destination however that is deleted (the
 destination, its source, its destination function), while deleting the instance only
-detaches it; one per destination, one destination per instance."""
+detaches it; one per destination, one destination per instance. A destination function
+destination's own instance goes with it too."""
 
 import pytest
 from django.urls import reverse
@@ -82,6 +83,17 @@ def test_source_delete_removes_the_insert_instances_of_its_destinations(workspac
     source_delete(source=source, actor=SYSTEM)
     assert list(FunctionInstance.objects.all()) == [kept_insert]
     assert Destination.objects.get().insert_instance == kept_insert
+
+
+def test_source_delete_removes_its_destination_functions_instances(workspace):
+    source = source_factory(workspace)
+    destination = _function_destination(workspace, source)
+    insert = _insert(destination)
+    own = destination.function_instance
+    source_delete(source=source, actor=SYSTEM)
+    assert not FunctionInstance.objects.filter(pk__in=[own.pk, insert.pk]).exists()
+    # The function itself stays: only its instance was the destination's.
+    assert own.function.__class__.objects.filter(pk=own.function_id).exists()
 
 
 def test_destination_function_delete_removes_the_insert_instance_in_front(workspace):
