@@ -23,7 +23,7 @@ STATUSES = (
 
 class EventResult:
     """One event's outcome. An insert's returned event comes as the JSON text the driver's
-    JSON.stringify wrote (`output_json`, what a webhook or the ledger stores as is) and is
+    JSON.stringify wrote (`output_json`, byte for byte what Node would send on) and is
     parsed into `output` when first read."""
 
     # Slots: a batch run builds one per event (a 1000-event run, 1000 of them).
