@@ -115,3 +115,23 @@ class Kind(ABC):
     ) -> list[Outcome]:
         """One outcome per event, in order (`delivered`, or why not); a kind that learns the
         outcomes one by one also tells `settled(index, outcome)` as they arrive."""
+
+
+class SingleEntryKind(Kind):
+    """A kind with one catalog entry, named by the kind and offered to everyone (the
+    webhook): it says only what that entry is."""
+
+    @abstractmethod
+    def entry(self) -> dict[str, Any]:
+        """Its catalog entry (DestinationMetadataV1, plus `kind`), `id` the kind's name."""
+
+    def catalog(self, user: Any, workspace: Workspace) -> list[dict[str, Any]]:
+        return [self.entry()]
+
+    def catalog_entry(
+        self, user: Any, workspace: Workspace, metadata_id: str
+    ) -> dict[str, Any] | None:
+        return self.entry() if metadata_id == self.name else None
+
+    def metadata(self, destination: Destination) -> dict[str, Any]:
+        return self.entry()

@@ -10,7 +10,7 @@ from django import forms
 from django.templatetags.static import static
 
 from delivery.catalog import destination_entry, logos, option
-from delivery.kinds.base import Kind
+from delivery.kinds.base import SingleEntryKind
 from delivery.kinds.url_masking import host_only_url, masked_url, url_unmasked
 from delivery.kinds.webhook import Settled, header_problem, webhook_send
 from delivery.lanes import in_slow_lane
@@ -20,7 +20,6 @@ from functions.schema import is_masked, mask
 from workspace.audit import REDACTED
 from workspace.errors import InvalidInput
 from workspace.infra.secrets import decrypt_value, encrypt_value
-from workspace.models import Workspace
 
 
 def _is_web_url(url: str) -> bool:
@@ -91,7 +90,7 @@ class OptionalJSONField(forms.JSONField):
         return "" if value is None else super().prepare_value(value)
 
 
-class WebhookKind(Kind):
+class WebhookKind(SingleEntryKind):
     name = "webhook"
     label = "Webhook"
     secret_settings = ("url", "headers")
@@ -147,18 +146,7 @@ class WebhookKind(Kind):
     def summary(self, destination: Destination) -> str:
         return masked_url(webhook_url(destination))
 
-    def catalog(self, user: Any, workspace: Workspace) -> list[dict[str, Any]]:
-        return [self._entry()]
-
-    def catalog_entry(
-        self, user: Any, workspace: Workspace, metadata_id: str
-    ) -> dict[str, Any] | None:
-        return self._entry() if metadata_id == self.name else None
-
-    def metadata(self, destination: Destination) -> dict[str, Any]:
-        return self._entry()
-
-    def _entry(self) -> dict[str, Any]:
+    def entry(self) -> dict[str, Any]:
         return destination_entry(
             id=self.name,
             kind=self.name,

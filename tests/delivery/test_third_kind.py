@@ -1,9 +1,9 @@
 """A third destination kind, added the way the README's "Destination kinds" says: a `Kind`
-subclass and its line in the registry, nothing else. This one keeps what it is sent in a list
-(`INBOXES`), with a `label` and a secret `token`. It shows up in the catalog, is made through
-the Public API and the operators' admin form, shows its token masked everywhere, and gets
-its events through the real path: the tracking API, the outbox, the fan-out, the claim, the
-attempt and the recorded outcome."""
+(`SingleEntryKind`) subclass and its line in the registry, nothing else. This one keeps what
+it is sent in a list (`INBOXES`), with a `label` and a secret `token`. It shows up in the
+catalog, is made through the Public API and the operators' admin form, shows its token
+masked everywhere, and gets its events through the real path: the tracking API, the outbox,
+the fan-out, the claim, the attempt and the recorded outcome."""
 
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.urls import reverse
 from delivery import tasks
 from delivery.catalog import destination_entry, logos, option
 from delivery.ingest import outbox
-from delivery.kinds.base import Kind
+from delivery.kinds.base import SingleEntryKind
 from delivery.kinds.registry import KINDS
 from delivery.kinds.webhook import Settled
 from delivery.ledger.outcomes import Outcome
@@ -26,7 +26,7 @@ from tests.factories import UserFactory, source_factory
 from workspace.audit import REDACTED
 from workspace.errors import InvalidInput
 from workspace.infra.secrets import decrypt_value, encrypt_value
-from workspace.models import AuditEvent, Workspace
+from workspace.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def _token(destination: Destination) -> str:
     return token
 
 
-class InboxKind(Kind):
+class InboxKind(SingleEntryKind):
     name = "inbox"
     label = "Inbox"
     secret_settings = ("token",)
@@ -75,18 +75,7 @@ class InboxKind(Kind):
     def snapshot(self, destination: Destination) -> dict[str, Any]:
         return {"label": destination.kind_settings.get("label"), "token": REDACTED}
 
-    def catalog(self, user: Any, workspace: Workspace) -> list[dict[str, Any]]:
-        return [self._entry()]
-
-    def catalog_entry(
-        self, user: Any, workspace: Workspace, metadata_id: str
-    ) -> dict[str, Any] | None:
-        return self._entry() if metadata_id == self.name else None
-
-    def metadata(self, destination: Destination) -> dict[str, Any]:
-        return self._entry()
-
-    def _entry(self) -> dict[str, Any]:
+    def entry(self) -> dict[str, Any]:
         return destination_entry(
             id=self.name,
             kind=self.name,
