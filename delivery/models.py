@@ -33,20 +33,24 @@ class Source(models.Model):
         return self.name
 
 
+def function_instances_owned(destinations: Any, using: str = "default") -> Any:
+    """The function instances that are `destinations`' own: the insert instance in front of
+    each, and the instance a destination function destination is. Their keys are on the
+    destination, so they go with it only when this is asked."""
+    return FunctionInstance._base_manager.using(using).filter(
+        models.Q(attached_destination__in=destinations) | models.Q(destination__in=destinations)
+    )
+
+
 def cascade_with_function_instances(
     collector: Collector, field: "models.Field[Any, Any]", sub_objs: Any, using: str
 ) -> None:
-    """CASCADE for a key of Destination, taking along the function instances of the
-    destinations that go (their source, their function or function instance deleted): the
-    insert instance in front of each and the instance a destination function destination
-    is are the destination's own, but their keys are on the destination, so no cascade of
-    Django's reaches them. A destination deleted itself goes through
-    `services.destination_delete`."""
+    """CASCADE for a key of Destination, taking along the function instances the
+    destinations that go own (their source, their function or function instance deleted).
+    A destination deleted itself goes through `services.destination_delete`."""
     models.CASCADE(collector, field, sub_objs, using)
-    owned = FunctionInstance._base_manager.using(using).filter(
-        models.Q(attached_destination__in=sub_objs) | models.Q(destination__in=sub_objs)
-    )
-    collector.collect(list(owned), source=field.model, nullable=True, fail_on_restricted=False)
+    owned = list(function_instances_owned(sub_objs, using))
+    collector.collect(owned, source=field.model, nullable=True, fail_on_restricted=False)
 
 
 class Destination(models.Model):

@@ -4,13 +4,12 @@ with one audit event in its transaction."""
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 
 from delivery.catalog import HTTP_API
 from delivery.kinds.base import Kind
 from delivery.kinds.registry import KINDS, kind_of
 from delivery.ledger.retry import MAX_ATTEMPTS, MIN_ATTEMPTS
-from delivery.models import Destination, Source
+from delivery.models import Destination, Source, function_instances_owned
 from delivery.source_slugs import slug_checked, slug_for_name
 from functions.instances import build_instance, instance_audit, instance_delete, instance_snapshot
 from functions.models import FunctionClass, FunctionInstance
@@ -243,11 +242,7 @@ def destination_delete(*, destination: Destination, actor: Actor) -> None:
     """With its function instances: a destination function's is the destination, and the
     insert function instance in front of it is its own."""
     audit_destination(destination, actor, "Integration Deleted")
-    owned = list(
-        FunctionInstance.objects.filter(
-            Q(destination=destination) | Q(attached_destination=destination)
-        ).values_list("pk", flat=True)
-    )
+    owned = list(function_instances_owned([destination]).values_list("pk", flat=True))
     destination.delete()
     FunctionInstance.objects.filter(pk__in=owned).delete()
 
