@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import get_deleted_objects
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -18,6 +19,7 @@ from delivery.models import (
     DestinationFilter,
     EventDelivery,
     Source,
+    function_instances_owned,
 )
 from delivery.replay import deliveries_replay_selected
 from delivery.routing.filters import (
@@ -414,6 +416,20 @@ class DestinationAdmin(OperatorAdmin):
     def delete_model(self, request: HttpRequest, obj: Destination) -> None:
         require_in_admin(request, Action.DESTINATION_CHANGE, obj)
         destination_delete(destination=obj, actor=actor_of(request))
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """The confirmation lists the function instances the destinations own too: the
+        service deletes them with the destinations (whoever may delete those may)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        owned = list(function_instances_owned(list(objs)))
+        if owned:
+            more, more_counts, _, more_protected = get_deleted_objects(
+                owned, request, self.admin_site
+            )
+            deleted += more
+            counts = {**counts, **more_counts}
+            protected += more_protected
+        return deleted, counts, perms_needed, protected
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Destination]) -> None:
         # The list's "delete selected": the service takes the insert function instances along.

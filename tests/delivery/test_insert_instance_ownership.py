@@ -130,3 +130,17 @@ def test_admin_delete_selected_removes_insert_instances(workspace, client):
     )
     assert response.status_code == 302
     assert not Destination.objects.exists() and not FunctionInstance.objects.exists()
+
+
+def test_admin_delete_confirmation_lists_the_insert_instance(workspace, client):
+    destination = webhook_factory(source_factory(workspace))
+    _insert(destination, name="enrich-me")
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.post(
+        reverse("admin:delivery_destination_changelist"),
+        {"action": "delete_selected", "_selected_action": [destination.pk]},
+    )
+    assert response.status_code == 200
+    assert "Function instances: 1" in response.content.decode()
+    page = client.get(reverse("admin:delivery_destination_delete", args=[destination.pk]))
+    assert "enrich-me" in page.content.decode()
