@@ -88,5 +88,8 @@ def editor_context(
         "is_insert": resource_type == ResourceType.INSERT_DESTINATION,
         "may_edit": may_edit,
         "may_run": may_run,
+        # Connecting takes the Source Admin role over a source (the console's Connect page):
+        # the others get the same page, to see where the function runs.
+        "may_connect": bool(config["sources"]),
         "editor_config": config,
     }

@@ -115,3 +115,21 @@ def test_roles_deploy_dialog_lists_destination_function_instance(
         "web",
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("who", "link"),
+    [
+        ("owner", "Connect a destination"),
+        ("functions_admin", "Connections"),
+        ("readonly", "Connections"),
+    ],
+)
+def test_roles_connect_link_offered_only_to_who_may_connect(
+    request, client, workspace, source, insert_function, who, link
+):
+    # Connecting takes the Source Admin role over a source; the others may still look.
+    client.force_login(request.getfixturevalue(who))
+    html = client.get(url(workspace, "function", function_id=insert_function.pk)).content.decode()
+    connect = url(workspace, "connect", function_id=insert_function.pk)
+    assert f'<a href="{connect}">{link}</a>' in html
