@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from cryptography.fernet import Fernet
@@ -52,10 +52,15 @@ def require_services() -> None:
     if not os.environ.get("REDIS_URL") or not port_open("127.0.0.1", 6379):
         missing.append("Redis (set REDIS_URL)")
     if missing:
-        message = "pipeline tests need " + " and ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("pipeline tests need " + " and ".join(missing))
+
+
+def unavailable(message: str) -> NoReturn:
+    """What a test needs (a service, a tool) is missing: a skip on a developer's machine, a
+    failure in CI (CI=true), where all of it must be there."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def database_url() -> str:

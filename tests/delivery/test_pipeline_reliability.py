@@ -16,7 +16,14 @@ import pytest
 
 from delivery.models import DeliveryStatus, EventDelivery, OutboxEntry
 from delivery.services import destination_update
-from tests.delivery.conftest import ROOT, free_port, port_open, service_env, wait_for
+from tests.delivery.conftest import (
+    ROOT,
+    free_port,
+    port_open,
+    service_env,
+    unavailable,
+    wait_for,
+)
 from tests.delivery.helpers import FINAL, basic, post_batch, track, wait_final
 from tests.factories import source_factory, webhook_factory
 from workspace.audit import SYSTEM
@@ -167,7 +174,7 @@ class OwnRedis:
 @pytest.fixture
 def own_redis():
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+        unavailable("redis-server is not installed")
     server = OwnRedis(free_port())
     server.start()
     yield server
