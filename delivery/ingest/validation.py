@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import orjson
+
 from delivery.ingest.clock import timestamps_corrected
 
 EVENT_TYPES = ("track", "identify", "page", "screen", "group", "alias")
@@ -53,9 +55,15 @@ def _check_event(event: Any, where: str) -> None:
 
 def event_size(event: dict[str, Any]) -> int:
     """UTF-8 bytes of the event's compact JSON, what the tracking libraries measure (not
-    JSON with non-ASCII escaped, where CJK text counts double and emoji triple)."""
-    text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-    return len(text.encode("utf-8", "surrogatepass"))
+    JSON with non-ASCII escaped, where CJK text counts double and emoji triple). orjson
+    writes that UTF-8 directly (json's encoder was a tenth of the tracking API's CPU on a
+    500-event batch); what it refuses (a lone surrogate, an integer beyond 64 bits, nesting
+    deeper than 254) is measured by json as before."""
+    try:
+        return len(orjson.dumps(event))
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+        return len(text.encode("utf-8", "surrogatepass"))
 
 
 def has_control_characters(value: Any) -> bool:

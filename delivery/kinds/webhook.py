@@ -30,7 +30,7 @@ from django.conf import settings
 
 from delivery.kinds.url_masking import masked_url
 from delivery.ledger.outcomes import Outcome, deferred_outcome, error_outcome
-from delivery.ledger.retry import RETRY_AFTER_CODES, http_retryable, retry_after_seconds
+from delivery.ledger.retry import RETRY_AFTER_CODES, http_retryable
 from delivery.models import DeliveryStatus
 from workspace.infra.addresses import BlockedAddress, resolve
 from workspace.operations.metrics import WEBHOOK_SECONDS
@@ -130,8 +130,6 @@ class _Sender:
         handle.setopt(pycurl.HTTPHEADER, headers)
         handle.setopt(pycurl.POSTFIELDS, body)
         handle.setopt(pycurl.WRITEDATA, handle.body)
-        handle.head = BytesIO()
-        handle.setopt(pycurl.WRITEHEADER, handle.head)
         self.multi.add_handle(handle)
 
 
@@ -163,12 +161,11 @@ def _answered(handle: pycurl.Curl) -> Outcome:
 
 
 def _retry_after(handle: pycurl.Curl) -> float | None:
-    """The seconds a 429/503 asks to wait (its Retry-After header), else None."""
-    for line in handle.head.getvalue().decode("latin-1").splitlines():
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "retry-after":
-            return retry_after_seconds(value)
-    return None
+    """The seconds a 429/503 asks to wait (its Retry-After header: delay-seconds or an
+    HTTP date, read by libcurl), else None. No header, an unreadable one and a date in the
+    past all ask for no wait (libcurl's 0). Reading it from libcurl spares a Python call per
+    header line of every answer (a header callback) to find a header only 429/503 use."""
+    return float(handle.getinfo(pycurl.RETRY_AFTER)) or None
 
 
 def _network_error(handle: pycurl.Curl, message: str) -> Outcome:

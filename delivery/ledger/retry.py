@@ -4,8 +4,7 @@ inside a 4-hour window, a receiver's Retry-After on 429/503 as a floor) and how 
 MAX_ATTEMPTS attempts, per destination from MIN_ATTEMPTS to MAX_ATTEMPTS)."""
 
 import random
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
@@ -55,18 +54,3 @@ def next_attempt_time(
         # is at the end rather than none at all.
         at = min(max(at, now + timedelta(seconds=retry_after)), window_end)
     return at
-
-
-def retry_after_seconds(value: str, now: datetime | None = None) -> float | None:
-    """The wait a Retry-After header asks for (delay-seconds or an HTTP date), or None when
-    it is neither; a date in the past asks for no wait."""
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)

@@ -77,13 +77,3 @@ def test_backoff_retry_after_beyond_the_window_is_capped_at_its_end():
         attempts=1, max_attempts=9, window_started_at=START, now=now, retry_after=86_400
     )
     assert at == START + RETRY_WINDOW
-
-
-def test_backoff_retry_after_reads_seconds_and_http_dates():
-    from delivery.ledger.retry import retry_after_seconds
-
-    assert retry_after_seconds(" 3 ") == 3.0
-    assert retry_after_seconds("Thu, 01 Jan 2026 00:01:00 GMT", now=START) == 60.0
-    assert retry_after_seconds("Wed, 31 Dec 2025 00:00:00 GMT", now=START) == 0.0
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds("-5") is None

@@ -187,6 +187,23 @@ def test_event_size_counts_utf8_bytes_not_escaped_json(client, source, published
     assert (text_cjk, text_emoji) == ("漢" * 10_000, "😀" * 7_000)
 
 
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "track", "properties": {"t": "漢😀é", "n": 1.5, "ok": True, "none": None}},
+        {"properties": {"lone": "\ud800x"}},  # orjson refuses: json measures it
+        {"properties": {"big": 2**70}},  # beyond 64 bits: json measures it
+    ],
+)
+def test_event_size_is_the_utf8_length_of_compact_json(event):
+    import json
+
+    from delivery.ingest.validation import event_size
+
+    compact = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    assert event_size(event) == len(compact.encode("utf-8", "surrogatepass"))
+
+
 def test_event_over_32_kb_in_utf8_is_refused(client, source, published):
     response = client.post(
         "/v1/track",

@@ -2,8 +2,10 @@
 
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from delivery.kinds.webhook import webhook_send
 
@@ -150,6 +152,37 @@ def test_webhook_retry_after_of_a_429_or_503_is_kept_on_the_outcome(settings, re
     outcomes = _send(f"{receiver.url}/ok")
     assert {o.status for o in outcomes} == {"retry"}
     assert {o.retry_after for o in outcomes} == {3.0}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("in a while", None),  # neither delay-seconds nor a date: no wait asked
+        ("0", None),
+        ("Wed, 31 Dec 2025 00:00:00 GMT", None),  # a date gone by asks for no wait
+        ("{future}", 120.0),
+    ],
+)
+def test_webhook_retry_after_reads_seconds_and_http_dates(settings, receiver, value, expected):
+    from email.utils import format_datetime
+
+    settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
+    future = format_datetime(timezone.now() + timedelta(seconds=120), usegmt=True)
+
+    def answer(handler, body: bytes) -> bool:
+        handler.send_response(429)
+        handler.send_header("Retry-After", value.format(future=future))
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return True
+
+    receiver.on_request = answer
+    (outcome,) = webhook_send(url=f"{receiver.url}/ok", headers={}, events=[{"messageId": "m"}])
+    assert outcome.status == "retry"
+    if expected is None:
+        assert outcome.retry_after is None
+    else:  # the date is whole seconds: the wait is what is left of them
+        assert expected - 2 <= outcome.retry_after <= expected
 
 
 def test_webhook_retry_after_of_a_500_is_ignored(settings, receiver):
