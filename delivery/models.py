@@ -9,7 +9,7 @@ from delivery.ledger.retry import MAX_ATTEMPTS
 from functions.models import FunctionInstance
 from workspace.ids import new_id, new_write_key
 from workspace.models import Workspace
-from workspace.stored_json import StoredJSONDecoder
+from workspace.stored_json import StoredJSONField
 
 
 class Source(models.Model):
@@ -160,7 +160,7 @@ class EventDelivery(models.Model):
     )
     message_id = models.CharField(max_length=200)
     event_type = models.CharField(max_length=16)
-    event = models.JSONField(decoder=StoredJSONDecoder)
+    event = StoredJSONField()
     status = models.CharField(
         max_length=40, choices=DeliveryStatus.choices, default=DeliveryStatus.RETRYING
     )
@@ -168,8 +168,8 @@ class EventDelivery(models.Model):
     error_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    logs = models.JSONField(default=list, blank=True, decoder=StoredJSONDecoder)
-    requests = models.JSONField(default=list, blank=True, decoder=StoredJSONDecoder)
+    logs = StoredJSONField(default=list, blank=True)
+    requests = StoredJSONField(default=list, blank=True)
     received_at = models.DateTimeField()
     # The retry window (4 hours) runs from here; a replay starts a new window.
     window_started_at = models.DateTimeField(null=True, blank=True)
@@ -231,7 +231,7 @@ class OutboxEntry(models.Model):
 
     id = models.UUIDField(primary_key=True, editable=False)
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", db_index=False)
-    events = models.JSONField(decoder=StoredJSONDecoder)
+    events = StoredJSONField()
     created_at = models.DateTimeField()
     dispatched_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,12 @@ becomes U+FFFD (the replacement character), the one substitution UTF-8 decoders 
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
+
+import orjson
+from django.db import models
+from psycopg.types.json import Jsonb
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A dumped or stored text can only hold a lone surrogate as an escape (`\ud800`).
@@ -34,3 +39,34 @@ class StoredJSONDecoder(json.JSONDecoder):
         value = super().decode(s, *args, **kwargs)
         # A surrogate pair decodes to one character outside the BMP, never a surrogate.
         return without_lone_surrogates(value) if _SURROGATE_ESCAPE.search(s) else value
+
+
+def _orjson_or_json(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], bytes | str]:
+    def dumps(value: Any) -> bytes | str:
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            return json.dumps(value, cls=encoder)
+
+    return dumps
+
+
+class StoredJSONField(models.JSONField):
+    """A JSONField of user data (events, handler logs and requests): read back through
+    StoredJSONDecoder; written on PostgreSQL through orjson (json's encoder was a fifth of
+    the tracking API's Python time on a 500-event batch, dumping the outbox entry). What
+    orjson refuses (an integer beyond 64 bits, a non-string key, a lone surrogate) is
+    written by json as before."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("decoder", StoredJSONDecoder)
+        super().__init__(*args, **kwargs)
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if connection.vendor != "postgresql":
+            return super().get_db_prep_value(value, connection, prepared)
+        if not prepared:
+            value = self.get_prep_value(value)
+        if value is None or hasattr(value, "as_sql"):
+            return super().get_db_prep_value(value, connection, prepared=True)
+        return Jsonb(value, dumps=_orjson_or_json(self.encoder))

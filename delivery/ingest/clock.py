@@ -4,6 +4,7 @@ timestamp = receivedAt - (sentAt - originalTimestamp), keeping what the device s
 `originalTimestamp`."""
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 
@@ -18,7 +19,10 @@ def instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=64)
 def iso(moment: datetime) -> str:
+    # Cached: an event without a timestamp gets its request's receipt time, the same
+    # instant for every event of a batch (formatting it was a tenth of ingest's Python).
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

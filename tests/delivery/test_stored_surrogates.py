@@ -4,6 +4,7 @@ ingest refused them may exist. Read back, it is U+FFFD, and every page showing t
 still answers."""
 
 import json
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -79,3 +80,19 @@ def test_outbox_events_decode_the_same_way():
     field = OutboxEntry._meta.get_field("events")
     assert field.decoder is StoredJSONDecoder
     assert without_lone_surrogates([{"x": 1.5, "y": None}]) == [{"x": 1.5, "y": None}]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [{"type": "track", "userId": "u", "properties": {"t": "漢😀", "n": 1.5, "none": None}}],
+        [{"type": "track", "userId": "u", "properties": {"big": 2**70}}],  # json writes it
+    ],
+)
+def test_stored_json_is_written_by_orjson_or_json_and_read_back_the_same(workspace, events):
+    source = source_factory(workspace)
+    now = timezone.now()
+    entry = OutboxEntry.objects.create(
+        id=uuid.uuid4(), source=source, events=events, created_at=now, dispatched_at=now
+    )
+    assert OutboxEntry.objects.get(pk=entry.pk).events == events
