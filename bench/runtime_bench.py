@@ -532,6 +532,35 @@ def hostile_memory() -> dict[str, object]:
     }
 
 
+def _one_core(name: str, size: int) -> float:
+    """`name`'s rate in a fresh process whose threads all run on one core. On this machine
+    (a Firecracker VM whose idle vCPU halts at once: guest_halt_poll_ns=0) a thread woken
+    on the other, idle core costs ~40 us of CPU and more of latency; the engine floor's few
+    hand-offs per call (Python to mini-racer's thread and back, the promise's result) were
+    most of its time, so the floor ran at ~460,000 events/s unpinned and ~770,000 on one
+    core, and at the latter whenever anything kept the other core busy (the unsteady floor
+    of earlier runs)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--one-core", name, str(size)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def _one_core_in_this_process(name: str, size: int) -> float:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # before any thread starts
+    measure = {"runtime": runtime_throughput, "engine_floor": engine_floor_throughput}[name]
+    # A fresh process: the first round warms V8 up (and lets the pre-warmed contexts, built
+    # in the background on the same core, finish); the second is the figure.
+    measure(size)
+    return measure(size)
+
+
+ONE_CORE_SIZE = 1000
+
+
 def throughput(repeats: int = 5) -> dict[str, object]:
     """The runtime and its anchors, measured in turn, `repeats` rounds; medians."""
     measures: dict[str, Callable[[int], float]] = {
@@ -550,6 +579,10 @@ def throughput(repeats: int = 5) -> dict[str, object]:
                 samples[name].append(measure(size))
         for name in measures:
             rates[name][size] = statistics.median(samples[name])
+    one_core = {
+        name: statistics.median(_one_core(name, ONE_CORE_SIZE) for _ in range(repeats))
+        for name in ("runtime", "engine_floor")
+    }
 
     def ratio(anchor: str, measure: str = "runtime") -> dict[str, float]:
         return {str(k): round(rates[measure][k] / rates[anchor][k], 3) for k in BATCH_SIZES}
@@ -571,7 +604,9 @@ def throughput(repeats: int = 5) -> dict[str, object]:
             "the same plus orjson of the events (dicts) in and the results (dicts) out, "
             "which run_function's contract needs. node_piped: plain Node.js fed one batch "
             f"per line over a pipe. Each figure runs for at least {MIN_SECONDS} s; the six "
-            f"are measured in turn, {repeats} rounds, medians."
+            f"are measured in turn, {repeats} rounds, medians. one_core: the runtime and the "
+            "engine floor at batch 1000 in a process pinned to one core (no thread woken on "
+            "the other, idle core)."
         ),
         "runtime_events_per_s": {str(k): round(v) for k, v in rates["runtime"].items()},
         **{
@@ -582,6 +617,14 @@ def throughput(repeats: int = 5) -> dict[str, object]:
         "runtime_vs_node_in_process_ratio": ratio("node_in_process"),
         "runtime_vs_engine_floor_ratio": ratio("engine_floor"),
         "runtime_vs_engine_floor_with_python_json_ratio": ratio("engine_floor_with_python_json"),
+        # Every thread of the process on one core (see _one_core), batch 1000.
+        "one_core_events_per_s": {name: round(rate) for name, rate in one_core.items()},
+        "runtime_one_core_vs_engine_floor_one_core_ratio": round(
+            one_core["runtime"] / one_core["engine_floor"], 3
+        ),
+        "runtime_one_core_vs_node_in_process_ratio": round(
+            one_core["runtime"] / rates["node_in_process"][ONE_CORE_SIZE], 3
+        ),
         "runtime_vs_node_piped_ratio": ratio("node_piped"),
         "runtime_outputs_read_vs_node_in_process_ratio": ratio(
             "node_in_process", "runtime_outputs_read"
@@ -610,6 +653,8 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--memory"]:
         print(_memory_in_this_process(int(sys.argv[2])))
+    elif sys.argv[1:2] == ["--one-core"]:
+        print(_one_core_in_this_process(sys.argv[2], int(sys.argv[3])))
     elif sys.argv[1:2] == ["--hostile"]:
         print(json.dumps(_hostile_in_this_process()))
     else:
