@@ -61,6 +61,7 @@ class StoredJSONField(models.JSONField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("decoder", StoredJSONDecoder)
         super().__init__(*args, **kwargs)
+        self._dumps = _orjson_or_json(self.encoder)
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         if connection.vendor != "postgresql":
@@ -69,4 +70,4 @@ class StoredJSONField(models.JSONField):
             value = self.get_prep_value(value)
         if value is None or hasattr(value, "as_sql"):
             return super().get_db_prep_value(value, connection, prepared=True)
-        return Jsonb(value, dumps=_orjson_or_json(self.encoder))
+        return Jsonb(value, dumps=self._dumps)

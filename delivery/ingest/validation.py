@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from delivery.ingest.clock import timestamps_corrected
+from delivery.ingest.clock import iso, timestamps_corrected
 
 EVENT_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 MAX_EVENT_BYTES = 32 * 1024
@@ -81,14 +81,24 @@ def _present(value: Any) -> bool:
     )
 
 
-def _stamp(
-    event: dict[str, Any], received_at: datetime, sent_at: Any, received_text: str
-) -> dict[str, Any]:
+class _Receipt(NamedTuple):
+    """When a request was received, and its two texts, made once per request."""
+
+    at: datetime
+    iso: str  # milliseconds: an event's default timestamp
+    text: str  # as received: receivedAt
+
+    @classmethod
+    def of(cls, at: datetime) -> "_Receipt":
+        return cls(at, iso(at), at.isoformat().replace("+00:00", "Z"))
+
+
+def _stamp(event: dict[str, Any], receipt: _Receipt, sent_at: Any) -> dict[str, Any]:
     event.pop("writeKey", None)
     if not event.get("messageId"):
         event["messageId"] = f"api-{uuid.uuid4()}"
-    timestamps_corrected(event, sent_at=sent_at, received_at=received_at)
-    event["receivedAt"] = received_text
+    timestamps_corrected(event, sent_at=sent_at, received_at=receipt.at, received_iso=receipt.iso)
+    event["receivedAt"] = receipt.text
     return event
 
 
@@ -109,12 +119,12 @@ def events_from_body(body: Any, *, kind: str, received_at: datetime) -> TrackedE
     if not isinstance(body, dict):
         raise InvalidEvent("the body must be a JSON object")
     sent_at = body.get("sentAt")
-    # Every event of a request is received at the same instant: its text is made once.
-    received_text = received_at.isoformat().replace("+00:00", "Z")
+    # Every event of a request is received at the same instant: its texts are made once.
+    receipt = _Receipt.of(received_at)
     if kind != "batch":
         event = dict(body, type=kind)
         _check_event(event, "the event")
-        return TrackedEvents([_stamp(event, received_at, sent_at, received_text)], [])
+        return TrackedEvents([_stamp(event, receipt, sent_at)], [])
     items = body.get("batch")
     if not isinstance(items, list) or not items:
         raise InvalidEvent("batch must be a non-empty list of events")
@@ -128,7 +138,7 @@ def events_from_body(body: Any, *, kind: str, received_at: datetime) -> TrackedE
         except InvalidEvent as error:
             refused.append(Refusal(index, str(error)))
             continue
-        events.append(_stamp(item, received_at, sent_at, received_text))
+        events.append(_stamp(item, receipt, sent_at))
     if not events:
         raise InvalidEvent(refused[0].message)
     return TrackedEvents(events, refused)
