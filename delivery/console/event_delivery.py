@@ -101,6 +101,11 @@ def event_delivery(request: HttpRequest, destination_id: str) -> HttpResponse:
             "may_replay": can(
                 request.user, Action.DELIVERIES_REPLAY, current_workspace(request), destination
             ),
+            # A function's member may read its deliveries without seeing the destination
+            # (a Source Admin's): no link to a page that answers 403.
+            "may_view_destination": can(
+                request.user, Action.DESTINATION_VIEW, current_workspace(request), destination
+            ),
         },
     )
 

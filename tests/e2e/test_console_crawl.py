@@ -97,12 +97,17 @@ def crawl(page: Page, starts: list[str], secrets: tuple[str, ...]) -> tuple[int,
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"{page.url}: JS error {error}"))
     queue, seen, dialogs = deque(starts), set(starts), 0
+    linked_from: dict[str, str] = {}
     while queue and len(seen) <= MAX_PAGES:
         url = queue.popleft()
         response = page.goto(url, wait_until="domcontentloaded")
         status = response.status if response is not None else 0
         if status >= 500 or status == 0:
             problems.append(f"{url}: status {status}")
+            continue
+        if status >= 400 and url not in starts:
+            # A page offered this user a link it may not follow.
+            problems.append(f"{url}: status {status}, linked from {linked_from.get(url)}")
             continue
         _check_html(page.content(), url, secrets, problems)
         dialogs += _open_dialogs(page, url, secrets, problems)
@@ -112,6 +117,7 @@ def crawl(page: Page, starts: list[str], secrets: tuple[str, ...]) -> tuple[int,
             target = _normal(page.url, href)
             if target and target not in seen:
                 seen.add(target)
+                linked_from[target] = url
                 queue.append(target)
     return len(seen), dialogs, problems
 
