@@ -10,7 +10,7 @@ import pytest
 from django.http import HttpResponse
 from django.utils import timezone
 
-from tests.delivery.conftest import free_port, port_open
+from tests.delivery.conftest import free_port, port_open, unavailable
 from workspace.operations import health
 from workspace.operations.heartbeat import heartbeat_record
 from workspace.operations.logs import RequestLogMiddleware
@@ -51,7 +51,7 @@ def test_readyz_is_503_without_a_recent_worker(client, settings, tmp_path):
 
 def test_readyz_goes_503_when_redis_stops(client, settings):
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+        unavailable("redis-server is not installed")
     port = free_port()
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
