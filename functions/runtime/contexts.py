@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 from collections import OrderedDict
@@ -17,7 +18,9 @@ from functions.runtime.prewarm import prewarmed
 from functions.runtime.sandbox import Sandbox
 
 
+@functools.lru_cache(maxsize=512)
 def _digest(text: str) -> str:
+    # Cached: a warm version's code and settings come back with every run.
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -174,10 +174,14 @@ def _assemble(job: Job, progress: Progress) -> RunResult:
     shared_requests = progress.requests.get("batch", []) if job.batch else []
     # Logs and requests keyed by event, when there are any (a batch seldom has).
     per_event = any(slot not in ("run", "batch") for slot in [*progress.logs, *progress.requests])
-    settled, succeeded = progress.settled, progress.succeeded
+    settled = progress.settled
     count = len(job.events)
+    if progress.in_order is not None and not (progress.logs or progress.requests):
+        # Every event returned an event, in order, and nothing was logged or fetched.
+        results = [EventResult("success", None, None, (), (), text) for text in progress.in_order]
+        return RunResult(results=results, logs=[], requests=[])
+    succeeded = progress.returned()
     if not (progress.logs or progress.requests or settled) and len(succeeded) == count:
-        # Every event returned an event, and nothing was logged or fetched.
         results = [EventResult("success", None, None, (), (), succeeded[i]) for i in range(count)]
         return RunResult(results=results, logs=[], requests=[])
     results = []
