@@ -12,6 +12,7 @@ from delivery.ledger.outcomes import Outcome, deferred_outcome, error_outcome
 from delivery.models import DeliveryStatus
 from functions.instances import instance_settings_decrypted
 from functions.models import FunctionInstance
+from functions.runtime.protocol import loads
 from functions.schema import sensitive_names, setting_value_errors
 from workspace.infra.secrets import DecryptionFailed
 
@@ -54,6 +55,12 @@ def size_batches(events: list[dict[str, Any]], max_count: int) -> list[list[int]
         batches[-1].append(index)
         size += event_size
     return [batch for batch in batches if batch]
+
+
+def returned_events(texts: list[str]) -> list[dict[str, Any]]:
+    """The returned events' JSON texts (one object each, as the driver checked), read as
+    the runtime reads one (`EventResult.output`): as one array, one parse in C."""
+    return loads("[" + ",".join(texts) + "]")  # type: ignore[no-any-return]
 
 
 def _settings_or_error(instance: FunctionInstance) -> tuple[dict[str, Any], Outcome | None]:
@@ -116,6 +123,13 @@ def run_instance(
             isolated=False,
             kill_budget=kill_budget,
         )
+        if result.returned is not None:
+            # Every event returned an event, nothing logged or fetched: the returned
+            # events' texts, read as one JSON document (one parse for the batch).
+            returned = returned_events(result.returned)
+            for index, output in zip(indexes, returned, strict=True):
+                outcomes[index] = Outcome("success", None, output)
+            continue
         for index, one in zip(indexes, result.results, strict=True):
             # An onBatch run logs once for the whole batch: failures keep that log.
             outcomes[index] = Outcome(

@@ -61,10 +61,11 @@ async def execute(request: RunRequest) -> RunResult:
         result = RunResult.failed(len(request.events), "bad_request", internal_error(exc))
     elapsed = time.perf_counter() - started
     result.duration_ms = round(elapsed * 1000, 3)
-    run_observed(
-        seconds=elapsed, statuses=[r.status for r in result.results], contexts=len(warm_contexts)
-    )
-    result = redact_run(result, request.sensitive_values)
+    # Returned events alone (no logs, requests or errors) hold nothing to count or redact.
+    statuses = [] if result.returned is not None else [r.status for r in result.results]
+    run_observed(seconds=elapsed, statuses=statuses, contexts=len(warm_contexts))
+    if result.returned is None:
+        result = redact_run(result, request.sensitive_values)
     if request.max_output_bytes is not None:
         # Here, in the process that ran the code: a huge event never crosses the pipe.
         result = cap_result(result, request.max_output_bytes)
@@ -178,8 +179,7 @@ def _assemble(job: Job, progress: Progress) -> RunResult:
     count = len(job.events)
     if progress.in_order is not None and not (progress.logs or progress.requests):
         # Every event returned an event, in order, and nothing was logged or fetched.
-        results = [EventResult("success", None, None, (), (), text) for text in progress.in_order]
-        return RunResult(results=results, logs=[], requests=[])
+        return RunResult(returned=progress.in_order)
     succeeded = progress.returned()
     if not (progress.logs or progress.requests or settled) and len(succeeded) == count:
         results = [EventResult("success", None, None, (), (), succeeded[i]) for i in range(count)]

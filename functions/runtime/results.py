@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from functions.runtime.protocol import loads
@@ -85,12 +84,56 @@ class EventResult:
         )
 
 
-@dataclass
 class RunResult:
-    results: list[EventResult]
-    logs: list[str] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    duration_ms: float = 0.0
+    """One run's outcome: `results`, one EventResult per event, and the run's logs and
+    requests in total.
+
+    A run whose every event returned an event, with nothing logged or fetched, holds the
+    returned events as the driver's texts, in order (`returned`), and builds `results`
+    when it is first read: a consumer that needs only the texts (the delivery pipeline)
+    never builds 1,000 EventResults for a 1,000-event run. Once `results` has been read (it
+    may then be changed in place), `returned` is None."""
+
+    __slots__ = ("_results", "duration_ms", "logs", "requests", "returned")
+
+    def __init__(
+        self,
+        results: list[EventResult] | None = None,
+        logs: list[str] | None = None,
+        requests: list[dict[str, Any]] | None = None,
+        duration_ms: float = 0.0,
+        *,
+        returned: list[str] | None = None,
+    ) -> None:
+        self._results = results if results is not None or returned is not None else []
+        self.returned = returned if results is None else None
+        self.logs: list[str] = logs if logs is not None else []
+        self.requests: list[dict[str, Any]] = requests if requests is not None else []
+        self.duration_ms = duration_ms
+
+    @property
+    def results(self) -> list[EventResult]:
+        if self._results is None:
+            returned = self.returned or []
+            self._results = [EventResult("success", None, None, (), (), text) for text in returned]
+        self.returned = None
+        return self._results
+
+    @results.setter
+    def results(self, value: list[EventResult]) -> None:
+        self._results, self.returned = value, None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RunResult):
+            return NotImplemented
+        mine = (self.results, self.logs, self.requests, self.duration_ms)
+        return mine == (other.results, other.logs, other.requests, other.duration_ms)
+
+    def __repr__(self) -> str:
+        return (
+            f"RunResult(results={self.results!r}, logs={self.logs!r}, "
+            f"requests={self.requests!r}, duration_ms={self.duration_ms!r})"
+        )
 
     def as_json(self, batch: bool) -> dict[str, Any]:
         """The run_function JSON of ARCHITECTURE.md."""
