@@ -62,3 +62,37 @@ def test_a_toJSON_that_answers_undefined_filters_as_before() -> None:
     code = "async function onTrack(e) { return {toJSON() { return undefined }} }"
     result = run(code, {"type": "track"}).results[0]
     assert (result.status, result.output, result.output_json) == ("success", None, None)
+
+
+def test_a_run_whose_every_event_returned_one_keeps_the_texts_in_order() -> None:
+    """The usual run (every event returned an event, nothing logged or fetched) hands the
+    returned texts over as they came (`returned`) and builds its EventResults only when
+    `results` is read; then `returned` is gone (results may be changed in place)."""
+    events = [{"type": "track", "n": n} for n in range(5)]
+    result = run("async function onTrack(e) { e.seen = true; return e }", events, batch=True)
+    assert result.returned == [f'{{"type":"track","n":{n},"seen":true}}' for n in range(5)]
+    results = result.results
+    assert result.returned is None
+    assert [(r.status, r.error, r.output) for r in results] == [
+        ("success", None, {**event, "seen": True}) for event in events
+    ]
+    assert [list(r.logs) + list(r.requests) for r in results] == [[]] * 5
+    assert result.results is results
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # Something logged, one event filtered, one failed, an event returned out of order.
+        "async function onTrack(e) { console.log('seen', e.n); return e }",
+        "async function onTrack(e) { return e.n === 1 ? null : e }",
+        "async function onTrack(e) { if (e.n === 2) throw new Error('no'); return e }",
+        "async function onTrack(e) { if (e.n === 0) await new Promise(r => setTimeout(r, 5)); return e }",
+    ],
+)
+def test_any_other_run_builds_its_results_as_before(code: str) -> None:
+    events = [{"type": "track", "n": n} for n in range(3)]
+    result = run(code, events, batch=True)
+    assert result.returned is None
+    assert len(result.results) == 3
+    assert all(r.status in ("success", "filtered", "bad_request") for r in result.results)
