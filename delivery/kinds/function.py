@@ -60,7 +60,8 @@ def size_batches(events: list[dict[str, Any]], max_count: int) -> list[list[int]
 def returned_events(texts: list[str]) -> list[dict[str, Any]]:
     """The returned events' JSON texts (one object each, as the driver checked), read as
     the runtime reads one (`EventResult.output`): as one array, one parse in C."""
-    return loads("[" + ",".join(texts) + "]")  # type: ignore[no-any-return]
+    events: list[dict[str, Any]] = loads("[" + ",".join(texts) + "]")
+    return events
 
 
 def _settings_or_error(instance: FunctionInstance) -> tuple[dict[str, Any], Outcome | None]:

@@ -152,8 +152,9 @@ class _Lane:
         self.whole = whole
         # The event numbers given to this lane, and of those, the ones not ended yet: built
         # when first needed (a whole lane whose first step ends everything never needs them).
-        self._mine: set[int] | None = None if whole else {i for i, _ in share}
-        self._open: set[int] | None = None if whole else set(self._mine)
+        given = None if whole else {i for i, _ in share}
+        self._mine: set[int] | None = given
+        self._open: set[int] | None = None if given is None else set(given)
         self.tasks: set[asyncio.Task[tuple[str, dict[str, Any], dict[str, Any] | None]]] = set()
         self.in_flight: dict[asyncio.Task[Any], dict[str, Any]] = {}
         self.ready: dict[str, list[dict[str, Any]]] = {}

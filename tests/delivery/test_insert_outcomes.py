@@ -37,4 +37,8 @@ def test_outcomes_are_the_same_with_or_without_the_run_kept_whole(workspace, log
 
 def test_returned_texts_are_read_as_each_alone_would_be():
     texts = ['{"a":1}', '{"b":[1.5,"\\ud800"]}', '{"c":123456789012345678901234}']
-    assert returned_events(texts) == [{"a": 1}, {"b": [1.5, "\ud800"]}, {"c": 123456789012345678901234}]
+    assert returned_events(texts) == [
+        {"a": 1},
+        {"b": [1.5, "\ud800"]},
+        {"c": 123456789012345678901234},
+    ]
