@@ -175,12 +175,11 @@ def _assemble(job: Job, progress: Progress) -> RunResult:
     shared_requests = progress.requests.get("batch", []) if job.batch else []
     # Logs and requests keyed by event, when there are any (a batch seldom has).
     per_event = any(slot not in ("run", "batch") for slot in [*progress.logs, *progress.requests])
-    settled = progress.settled
-    count = len(job.events)
-    if progress.in_order is not None and not (progress.logs or progress.requests):
+    if progress.in_order is not None:
         # Every event returned an event, in order, and nothing was logged or fetched.
         return RunResult(returned=progress.in_order)
-    succeeded = progress.returned()
+    settled, succeeded = progress.settled, progress.succeeded
+    count = len(job.events)
     if not (progress.logs or progress.requests or settled) and len(succeeded) == count:
         results = [EventResult("success", None, None, (), (), succeeded[i]) for i in range(count)]
         return RunResult(results=results, logs=[], requests=[])

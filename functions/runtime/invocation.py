@@ -66,12 +66,6 @@ class Progress:
             return []
         return [i for i in range(count) if not self.ended(i)]
 
-    def returned(self) -> dict[int, str]:
-        """Every returned event's text by event number."""
-        if self.in_order is not None:
-            return dict(enumerate(self.in_order))
-        return self.succeeded
-
 
 # What a lane hands over: (event number in the run, event).
 Share = list[tuple[int, dict[str, Any]]]
@@ -318,7 +312,8 @@ class _Lane:
             and not out["timers"]
             and out["running"] is None
             and not out["queued"]
-            and out["ok"] == list(range(len(self.share)))
+            and out["in_order"]
+            and len(out["ok"]) == len(self.share)
         )
 
     def _spawn(self, slot: str, coro: Any, spec: dict[str, Any] | None) -> None:

@@ -145,7 +145,8 @@ def parse_step(text: Any, pending: int) -> dict[str, Any]:
     # Insert successes come as two columns: event numbers and returned events (JSON text).
     ok = _list(out.get("ok"))
     # Usually the run's event numbers in order: one comparison in C checks that.
-    if ok != list(range(len(ok))) and not set(map(type, ok)) <= {int}:
+    in_order = ok == list(range(len(ok)))
+    if not in_order and not set(map(type, ok)) <= {int}:
         raise broken()
     # The returned events, one JSON text each, kept as text. The driver writes each with
     # the JSON.stringify it kept from before any user code ran (valid JSON with no raw line
@@ -158,6 +159,8 @@ def parse_step(text: Any, pending: int) -> dict[str, Any]:
     return {
         "settled": [_settled(item) for item in _list(out.get("settled"))],
         "ok": ok,
+        # `ok` is 0, 1, 2, ... (a whole run's events, all returned in order when complete).
+        "in_order": in_order,
         "outputs": lines,
         "logs": _logs(out.get("logs")),
         "fetches": fetches,
