@@ -9,7 +9,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from delivery.ingest.outbox import batch_size_of, destinations_loaded, outbox_process
+from delivery.ingest.outbox import (
+    batch_size_of,
+    destinations_loaded,
+    outbox_process,
+    outbox_settled,
+)
 from delivery.kinds.pipeline import deliver_events
 from delivery.lanes import handed_back, in_slow_lane, is_slow, lane_entered, must_wait
 from delivery.lanes import outcomes_seen as lane_outcomes_seen
@@ -17,6 +22,7 @@ from delivery.ledger.leases import lease_kept
 from delivery.ledger.outcomes import Outcome
 from delivery.ledger.rows import (
     deliveries_claim,
+    deliveries_park,
     deliveries_record,
     deliveries_release,
     lease_token_new,
@@ -160,7 +166,10 @@ def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
         for destination in fanned.destinations:
             if must_wait(destination):
                 # Paused, or slow: its rows were left unclaimed (or are due again once
-                # this task's lease ends) for when it resumes, or for the slow lane.
+                # this task's lease ends) for when it resumes, or for the slow lane; the
+                # rows this task held unwritten are written to wait likewise.
+                if fanned.claimed:
+                    deliveries_park(fanned.claimed[destination.pk])
                 continue
             if fanned.claimed is None:
                 # The entry's task ran before (a re-published or redelivered task): its rows
@@ -172,6 +181,8 @@ def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
                 rows = fanned.claimed[destination.pk]
                 attempted += claimed_attempt(destination=destination, rows=rows, token=fanned.token)
             attempted += full_batches_flush(destination)
+    if fanned.claimed is not None:
+        outbox_settled(entry_id)
     return attempted
 
 

@@ -235,6 +235,11 @@ class OutboxEntry(models.Model):
     created_at = models.DateTimeField()
     dispatched_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
+    # While set, the entry's task holds the events it fanned out to a destination ready to
+    # send without writing their ledger rows yet (each row is written once, with its
+    # outcome): renewed while the task works, cleared when it ends. Past it, the sweeper
+    # writes the rows that have no outcome as crash suspects (delivery/ingest/outbox.py).
+    pending_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "outbox entries"
@@ -255,6 +260,11 @@ class OutboxEntry(models.Model):
                 fields=["processed_at"],
                 condition=models.Q(processed_at__isnull=False),
                 name="outbox_processed_idx",
+            ),  # The sweeper's entries whose task died holding unwritten rows.
+            models.Index(
+                fields=["pending_until"],
+                condition=models.Q(pending_until__isnull=False),
+                name="outbox_pending_idx",
             ),
         ]
 

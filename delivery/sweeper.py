@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery.attempts import lease_rows
-from delivery.ingest.outbox import outbox_publish
+from delivery.ingest.outbox import orphans_write, outbox_publish
 from delivery.lanes import SLOW, slow_destination_ids, slow_lane_turns
 from delivery.models import (
     DESTINATION_PAUSED,
@@ -89,9 +89,11 @@ def lost_entries_redispatch() -> int:
         OutboxEntry.objects.filter(pk__in=ids).update(dispatched_at=now)
         for entry_id in ids:
             transaction.on_commit(partial(outbox_publish, entry_id), robust=True)
+    # Before the due rows are dispatched: the rows these write are due at once.
+    orphaned = orphans_write(now)
     keep = timedelta(seconds=settings.DELIVERY_OUTBOX_KEEP_SECONDS)
-    OutboxEntry.objects.filter(processed_at__lte=now - keep).delete()
-    return len(ids)
+    OutboxEntry.objects.filter(processed_at__lte=now - keep, pending_until__isnull=True).delete()
+    return len(ids) + orphaned
 
 
 def pipeline_sweep() -> dict[str, int]:

@@ -14,6 +14,7 @@ A heartbeat per worker process was the alternative; it needs a liveness table an
 sweeper join, while the lease row already says everything the sweeper reads."""
 
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -22,9 +23,10 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from delivery.models import DeliveryStatus, EventDelivery
+from delivery.models import DeliveryStatus, EventDelivery, OutboxEntry
 
 _TABLE = EventDelivery._meta.db_table
+_OUTBOX = OutboxEntry._meta.db_table
 
 
 def renew_interval() -> float:
@@ -32,16 +34,31 @@ def renew_interval() -> float:
 
 
 def leases_renew(token: str) -> int:
-    """Extend the lease of the rows `token` still holds; returns how many were extended."""
+    """Extend the lease of the rows `token` still holds, and of the outbox entry whose rows
+    its task holds unwritten (an entry's token is its id: delivery/ingest/outbox.py);
+    returns how many were extended."""
     until = timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
     sql = (
         f"UPDATE {_TABLE} SET next_attempt_at = %s WHERE id IN ("
         f"SELECT id FROM {_TABLE} WHERE lease_token = %s AND status = %s "
         f"FOR UPDATE SKIP LOCKED)"
     )
+    entry = (
+        f"UPDATE {_OUTBOX} SET pending_until = %s WHERE id IN ("
+        f"SELECT id FROM {_OUTBOX} WHERE id = %s AND pending_until IS NOT NULL "
+        f"FOR UPDATE SKIP LOCKED)"
+    )
+    try:
+        entry_id: uuid.UUID | None = uuid.UUID(hex=token)
+    except ValueError:
+        entry_id = None
     with connection.cursor() as cursor:
         cursor.execute(sql, [until, token, DeliveryStatus.RETRYING])
-        return int(cursor.rowcount)
+        renewed = int(cursor.rowcount)
+        if entry_id is not None:
+            cursor.execute(entry, [until, entry_id])
+            renewed += int(cursor.rowcount)
+        return renewed
 
 
 def _renew_until_stopped(token: str, stopped: threading.Event) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from delivery.ledger.outcomes import DEFERRED, FINAL_STATUSES, Outcome, error_outcome
 from delivery.ledger.retry import RETRYABLE, next_attempt_time
-from delivery.ledger.statements import commit_unflushed, rows_insert, rows_record
+from delivery.ledger.statements import commit_unflushed, rows_insert, rows_present, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
 
 
@@ -40,6 +40,33 @@ def deliveries_open(rows: list[EventDelivery]) -> list[EventDelivery]:
     for key, pk in created.items():
         unique[key].pk = pk
     return [unique[key] for key in created]
+
+
+def deliveries_unique(rows: list[EventDelivery]) -> list[EventDelivery]:
+    """`rows` without a second row for the same message and destination (the first kept)."""
+    unique: dict[tuple[str, str], EventDelivery] = {}
+    for row in rows:
+        unique.setdefault((row.destination_id, row.message_id), row)
+    return list(unique.values())
+
+
+def deliveries_unseen(rows: list[EventDelivery]) -> list[EventDelivery]:
+    """The rows, kept unwritten, of events that have no row at their destination yet (an
+    event seen before keeps its row, as with `deliveries_open`). Written once, with their
+    outcome (statements.rows_record), by the task that holds them."""
+    present = rows_present(rows)
+    return [row for row in rows if (row.destination_id, row.message_id) not in present]
+
+
+def deliveries_park(rows: list[EventDelivery]) -> None:
+    """Write unwritten rows as waiting, unattempted and due at once: their destination turned
+    paused or slow after the fan-out (the attempt counted then is given back)."""
+    now = timezone.now()
+    waiting = [row for row in rows if row.pk is None]
+    for row in waiting:
+        row.lease_token, row.attempts, row.next_attempt_at = "", 0, now
+        row.window_started_at = None
+    deliveries_open(waiting)
 
 
 def lease_token_new() -> str:

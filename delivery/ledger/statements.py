@@ -82,6 +82,16 @@ def commit_unflushed() -> None:
             cursor.execute(UNFLUSHED)
 
 
+# A row written once, with its outcome (`rows_insert_recorded`).
+WRITTEN = {
+    **OPENED,
+    "error_type": "text",
+    "error_message": "text",
+    "logs": "jsonb",
+    "requests": "jsonb",
+}
+
+
 def rows_insert(rows: list[EventDelivery]) -> Created:
     """Insert `rows` (at most one per message and destination); a message that already has a
     row at a destination keeps it. Returns the ids of the rows this call created, by
@@ -90,18 +100,54 @@ def rows_insert(rows: list[EventDelivery]) -> Created:
         return {}
     if connection.vendor != "postgresql":
         return _rows_insert_orm(rows)
-    names = ", ".join(OPENED)
+    return _inserted(rows, OPENED, "'', '', '[]'::jsonb, '[]'::jsonb, ")
+
+
+def rows_insert_recorded(rows: list[EventDelivery]) -> Created:
+    """`rows_insert` of rows that carry their outcome already (PostgreSQL only: elsewhere
+    every row is opened before it is attempted): status, error, logs and requests as
+    recorded. A message that has a row at the destination keeps it, and this outcome is
+    dropped: the row was written by whoever took the entry over (outbox_process)."""
+    if not rows:
+        return {}
+    # Outside a transaction the statement is its own, and its commit does not wait for the
+    # WAL flush either (`commit_unflushed`): set_config(..., true) is SET LOCAL, in the one
+    # statement a server-bound parameter allows (the rows' document is not pasted into the
+    # SQL text for PostgreSQL's lexer to scan).
+    unflushed = ", (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
+    return _inserted(rows, WRITTEN, "", unflushed)
+
+
+def _inserted(
+    rows: list[EventDelivery], columns: dict[str, str], constants: str, joined: str = ""
+) -> Created:
+    names = ", ".join(columns)
+    fixed = "error_type, error_message, logs, requests, " if constants else ""
     sql = (
-        f"INSERT INTO {_TABLE} ({names}, error_type, error_message, logs, requests, "
-        f"created_at, updated_at) "
-        f"SELECT {names}, '', '', '[]'::jsonb, '[]'::jsonb, now(), now() "
-        f"FROM jsonb_to_recordset(%s::jsonb) AS r({_recordset(OPENED)}) "
+        f"INSERT INTO {_TABLE} ({names}, {fixed}created_at, updated_at) "
+        f"SELECT {names}, {constants}now(), now() "
+        f"FROM jsonb_to_recordset(%s::jsonb) AS r({_recordset(columns)}){joined} "
         f"ON CONFLICT (destination_id, message_id) DO NOTHING "
         f"RETURNING destination_id, message_id, id"
     )
     with _server_bound_cursor() as cursor:
-        cursor.execute(sql, [_document(rows, list(OPENED))])
+        cursor.execute(sql, [_document(rows, list(columns))])
         return {(destination, message): pk for destination, message, pk in cursor.fetchall()}
+
+
+def rows_present(rows: list[EventDelivery]) -> set[tuple[str, str]]:
+    """The (destination id, message id) of `rows` that have a row in the ledger already."""
+    if not rows:
+        return set()
+    sql = (
+        f"SELECT destination_id, message_id FROM {_TABLE} "
+        f"WHERE destination_id = ANY(%s) AND message_id = ANY(%s)"
+    )
+    destinations = sorted({row.destination_id for row in rows})
+    messages = [row.message_id for row in rows]
+    with _server_bound_cursor() as cursor:
+        cursor.execute(sql, [destinations, messages])
+        return {(destination, message) for destination, message in cursor.fetchall()}
 
 
 def _server_bound_cursor() -> Any:
@@ -140,6 +186,15 @@ def rows_record(rows: list[EventDelivery], token: str) -> int:
         return 0
     if connection.vendor != "postgresql":
         return _rows_record_orm(rows, token)
+    unwritten = [row for row in rows if row.pk is None]
+    if unwritten:
+        # Held by the entry's task since the fan-out without a row (outbox_process): the
+        # row is written now, once, with its outcome.
+        opened = [row for row in rows if row.pk is not None]
+        written = rows_insert_recorded(unwritten)
+        for row in unwritten:
+            row.pk = written.get((row.destination_id, row.message_id))
+        return len(written) + rows_record(opened, token)
     sets = ", ".join(f"{name} = r.{name}" for name in RECORDED)
     sql = (
         f"UPDATE {_TABLE} AS d SET {sets}, updated_at = now() "

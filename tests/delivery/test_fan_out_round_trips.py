@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from delivery.ingest import outbox
 from delivery.ledger.outcomes import Outcome
-from delivery.ledger.rows import deliveries_record
+from delivery.ledger.rows import deliveries_open, deliveries_record
 from delivery.models import (
     DeliveryStatus,
     Destination,
@@ -38,15 +38,19 @@ def postgres_only():
     outbox._ROUTING.clear()
 
 
-def _fan_out(source, n=2):
-    entry = OutboxEntry.objects.create(
+def _entry(source, n=2):
+    """An accepted request of `n` track events, already dispatched."""
+    return OutboxEntry.objects.create(
         id=uuid.uuid4(),
         source=source,
         events=[{**e, "messageId": uuid.uuid4().hex} for e in track(n)],
         created_at=timezone.now(),
         dispatched_at=timezone.now(),
     )
-    return outbox.outbox_process(entry_id=entry.id)
+
+
+def _fan_out(source, n=2):
+    return outbox.outbox_process(entry_id=_entry(source, n).id)
 
 
 def _statuses(fanned, destination):
@@ -96,7 +100,8 @@ def test_every_change_to_a_sources_pipeline_is_seen_by_the_next_fan_out(workspac
             enabled=change == "filter_added",
         )
         if change == "filter_updated":
-            assert set(_statuses(_fan_out(source), hook)) == {DeliveryStatus.RETRYING}
+            held = _fan_out(source).claimed[hook.pk]
+            assert {row.status for row in held} == {DeliveryStatus.RETRYING}
             DestinationFilter.objects.filter(pk=rule.pk).update(enabled=True)
         EventDelivery.objects.all().delete()
         _fan_out(source)
@@ -109,12 +114,59 @@ def test_every_change_to_a_sources_pipeline_is_seen_by_the_next_fan_out(workspac
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_record_outside_a_transaction_is_one_round_trip_fenced_by_the_lease(workspace):
+def test_a_held_row_is_written_once_with_its_outcome_in_one_round_trip(workspace):
+    """The fan-out writes no row for an event it hands over to be sent: the row is written
+    once, with its outcome, by one statement whose commit does not wait for the WAL flush;
+    a row someone else wrote meanwhile (the sweeper, after this holder's lease ran out) is
+    kept and this outcome dropped."""
     source = source_factory(workspace)
     hook = webhook_factory(source, "http://127.0.0.1:9/a")
     fanned = _fan_out(source, n=3)
     rows, token = fanned.claimed[hook.pk], fanned.token
-    assert len(rows) == 3
+    assert len(rows) == 3 and all(row.pk is None for row in rows)
+    assert not EventDelivery.objects.exists()
+    with CaptureQueriesContext(connection) as captured:
+        written = deliveries_record(
+            destination=hook,
+            rows=rows[:2],
+            outcomes=[Outcome("delivered")] * 2,
+            token=token,
+        )
+    assert written == 2 and all(row.pk for row in rows[:2])
+    assert len(captured.captured_queries) == 1
+    assert "set_config('synchronous_commit', 'off', true)" in captured.captured_queries[0]["sql"]
+    EventDelivery.objects.create(
+        workspace_id=hook.workspace_id,
+        destination=hook,
+        message_id=rows[2].message_id,
+        event_type="track",
+        event=rows[2].event,
+        status=DeliveryStatus.RETRYING,
+        received_at=timezone.now(),
+    )
+    late = deliveries_record(
+        destination=hook, rows=rows[2:], outcomes=[Outcome("delivered")], token=token
+    )
+    assert late == 0
+    statuses = sorted(EventDelivery.objects.values_list("status", flat=True))
+    assert statuses == [DeliveryStatus.DELIVERED] * 2 + [DeliveryStatus.RETRYING]
+    # The implicit transaction ended: the connection commits durably again.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_of_written_rows_is_one_round_trip_fenced_by_the_lease(workspace):
+    source = source_factory(workspace)
+    hook = webhook_factory(source, "http://127.0.0.1:9/a")
+    fanned = _fan_out(source, n=3)
+    token = fanned.token
+    # Written leased, as the sweeper writes a dead holder's rows and every row off
+    # PostgreSQL.
+    deliveries_open(fanned.claimed[hook.pk])
+    rows = list(EventDelivery.objects.order_by("id"))
+    assert {row.lease_token for row in rows} == {token}
     with CaptureQueriesContext(connection) as captured:
         written = deliveries_record(
             destination=hook,
@@ -132,10 +184,6 @@ def test_a_record_outside_a_transaction_is_one_round_trip_fenced_by_the_lease(wo
     assert stale == 0
     statuses = sorted(EventDelivery.objects.values_list("status", flat=True))
     assert statuses == [DeliveryStatus.DELIVERED] * 2 + [DeliveryStatus.RETRYING]
-    # The implicit transaction ended: the connection commits durably again.
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        assert cursor.fetchone()[0] == "on"
 
 
 def test_the_entry_is_marked_processed_only_with_its_rows(workspace, monkeypatch):
@@ -144,13 +192,7 @@ def test_the_entry_is_marked_processed_only_with_its_rows(workspace, monkeypatch
     never fanned out twice."""
     source = source_factory(workspace)
     hook = webhook_factory(source, "http://127.0.0.1:9/a")
-    entry = OutboxEntry.objects.create(
-        id=uuid.uuid4(),
-        source=source,
-        events=[{**e, "messageId": uuid.uuid4().hex} for e in track(2)],
-        created_at=timezone.now(),
-        dispatched_at=timezone.now(),
-    )
+    entry = _entry(source)
 
     def broken(rows):
         raise RuntimeError("database went away")
@@ -162,10 +204,10 @@ def test_the_entry_is_marked_processed_only_with_its_rows(workspace, monkeypatch
     monkeypatch.undo()
     first = outbox.outbox_process(entry_id=entry.id)
     assert len(first.claimed[hook.pk]) == 2
-    assert OutboxEntry.objects.get().processed_at is not None
+    marked = OutboxEntry.objects.get()
+    assert marked.processed_at is not None and marked.pending_until is not None
     again = outbox.outbox_process(entry_id=entry.id)
     assert again.claimed is None
-    assert EventDelivery.objects.count() == 2
 
 
 def test_the_outbox_events_are_compressed_with_lz4_where_the_server_offers_it(workspace):
@@ -182,13 +224,7 @@ def test_the_outbox_events_are_compressed_with_lz4_where_the_server_offers_it(wo
         )
         method = cursor.fetchone()[0]
         source = source_factory(workspace)
-        entry = OutboxEntry.objects.create(
-            id=uuid.uuid4(),
-            source=source,
-            events=[{**e, "messageId": uuid.uuid4().hex} for e in track(500)],
-            created_at=timezone.now(),
-            dispatched_at=timezone.now(),
-        )
+        entry = _entry(source, 500)
         cursor.execute(
             f"SELECT pg_column_compression(events) FROM {OutboxEntry._meta.db_table} WHERE id = %s",
             [entry.id],
