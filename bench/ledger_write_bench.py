@@ -1,8 +1,9 @@
 """PostgreSQL's work per event on the ledger's write path, measured in its own database without
 timing anything: EVENTS events (ENTRY_SIZE per outbox entry, as the tracking API's batches)
 go through the worker's real statements (`outbox_process` fans each entry out to a webhook
-destination, inserting its rows already leased; `deliveries_record` records them
-delivered, fenced by the lease) on one connection. Prints ONE JSON object:
+destination, probing which events already have a row there; `deliveries_record` writes
+each row once, delivered: the one-write path of delivery/ingest/outbox.py) on one
+connection. Prints ONE JSON object:
 
 - per event, what PostgreSQL reported for every statement through `auto_explain` (ANALYZE,
   BUFFERS, WAL) at NOTICE level: WAL records, WAL bytes, full page images, buffers dirtied,
