@@ -139,11 +139,16 @@ def rows_present(rows: list[EventDelivery]) -> set[tuple[str, str]]:
     """The (destination id, message id) of `rows` that have a row in the ledger already."""
     if not rows:
         return set()
+    # One probe of the unique key per row (a nested loop over the pairs): the statement is
+    # prepared after a few runs, and the generic plan of `destination_id = ANY(..) AND
+    # message_id = ANY(..)` read every row of the destination (65 ms at 330,000 rows).
     sql = (
-        f"SELECT destination_id, message_id FROM {_TABLE} "
-        f"WHERE destination_id = ANY(%s) AND message_id = ANY(%s)"
+        f"SELECT d.destination_id, d.message_id "
+        f"FROM unnest(%s::text[], %s::text[]) AS k(destination_id, message_id) "
+        f"JOIN {_TABLE} d ON d.destination_id = k.destination_id "
+        f"AND d.message_id = k.message_id"
     )
-    destinations = sorted({row.destination_id for row in rows})
+    destinations = [row.destination_id for row in rows]
     messages = [row.message_id for row in rows]
     with _server_bound_cursor() as cursor:
         cursor.execute(sql, [destinations, messages])
