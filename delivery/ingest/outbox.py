@@ -293,9 +293,9 @@ def outbox_process(*, entry_id: uuid.UUID) -> FannedOut:
     wait (a paused or slow destination, an onBatch one) or are final at once (a destination
     filter's) are written here as before. An event that has a row at the destination
     already is not attempted again (the unique key, probed here). If the task dies, the
-    sweeper finds the entry's lease expired and hands the entry over again: the rows
-    without an outcome are then written as crash suspects (an attempt counted, none
-    recorded) and attempted as after any crash (`orphans_write`)."""
+    sweeper finds the entry's lease expired and writes the rows that have no outcome as
+    crash suspects (an attempt counted, none recorded), due at once, to be attempted as
+    after any crash (`orphans_write`)."""
     token = entry_id.hex
     with transaction.atomic():
         now = timezone.now()
@@ -334,12 +334,11 @@ def orphans_write(now: datetime, limit: int = 1000) -> int:
             .filter(pending_until__lte=now)
             .order_by("pending_until")[:limit]
         )
+        routing: dict[str, list[Destination]] = {}
         for entry in entries:
-            rows = [
-                row
-                for d in target_destinations(entry.source_id)
-                for row in _route(d, entry, "", now)
-            ]
+            if entry.source_id not in routing:
+                routing[entry.source_id] = target_destinations(entry.source_id)
+            rows = [row for d in routing[entry.source_id] for row in _route(d, entry, "", now)]
             for row in rows:
                 if row.status == DeliveryStatus.RETRYING and row.attempts:
                     row.next_attempt_at = now
