@@ -15,6 +15,7 @@ from delivery.ledger.outcomes import DEFERRED, FINAL_STATUSES, Outcome, error_ou
 from delivery.ledger.retry import RETRYABLE, next_attempt_time
 from delivery.ledger.statements import commit_unflushed, rows_insert, rows_present, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
+from workspace.stored_json import without_lone_surrogates
 
 
 class Claim(NamedTuple):
@@ -151,8 +152,10 @@ def _apply(
     rng: random.Random | None = None,
 ) -> None:
     error = outcome.error or {}
-    row.error_type = str(error.get("type", ""))[:100]
-    row.error_message = str(error.get("message", ""))
+    # A handler's error may hold a lone surrogate (a JavaScript string can): stored as
+    # U+FFFD, which every database takes (SQLite's driver cannot encode a surrogate at all).
+    row.error_type = without_lone_surrogates(str(error.get("type", "")))[:100]
+    row.error_message = without_lone_surrogates(str(error.get("message", "")))
     row.logs, row.requests = outcome.logs, outcome.requests
     row.lease_token, row.next_attempt_at, row.updated_at = "", None, now
     if outcome.status in (DeliveryStatus.DELIVERED, "success"):

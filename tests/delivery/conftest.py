@@ -237,3 +237,14 @@ def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "") -> A
 
 
 __all__ = ["Receiver", "Worker", "django_settings", "free_port", "wait_for"]
+
+
+@pytest.fixture
+def postgres_fan_out():
+    """The fan-out's PostgreSQL paths (the routing stamp, one-round-trip writes, one write
+    per event), with the worker's routing cache empty."""
+    from delivery.ingest import outbox
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the fan-out's routing stamp and one-write path are PostgreSQL's")
+    outbox._ROUTING.clear()

@@ -45,3 +45,27 @@ def wait_final(count: int, timeout: float = 30, **filters: Any) -> list[EventDel
             statuses = sorted({r.status for r in rows})
             raise AssertionError(f"{len(done)}/{count} final after {timeout}s; {statuses}")
         time.sleep(0.1)
+
+
+def outbox_entry(source: Any, events: list[dict[str, Any]]) -> Any:
+    """An accepted request of `events`, already dispatched, not fanned out yet."""
+    import uuid
+
+    from django.utils import timezone
+
+    from delivery.models import OutboxEntry
+
+    return OutboxEntry.objects.create(
+        id=uuid.uuid4(),
+        source=source,
+        events=events,
+        created_at=timezone.now(),
+        dispatched_at=timezone.now(),
+    )
+
+
+def tracked(n: int) -> list[dict[str, Any]]:
+    """`n` track events, each with a messageId of its own."""
+    import uuid
+
+    return [{**e, "messageId": uuid.uuid4().hex} for e in track(n)]

@@ -4,8 +4,6 @@ are loaded again only when that stamp changes, and an outcome write outside a tr
 is one round trip. Whatever changes a destination's pipeline (ORM save, queryset update,
 a filter, an insert function) is seen by the next fan-out."""
 
-import uuid
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,33 +22,28 @@ from delivery.models import (
 )
 from delivery.services import insert_instance_create
 from functions.models import FunctionInstance
-from tests.delivery.helpers import track
+from tests.delivery.helpers import outbox_entry, tracked
 from tests.factories import function_factory, source_factory, webhook_factory
 from workspace.audit import SYSTEM
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the routing stamp and the one-round-trip writes are PostgreSQL's")
-    outbox._ROUTING.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres_fan_out")]
 
 
 def _entry(source, n=2):
-    """An accepted request of `n` track events, already dispatched."""
-    return OutboxEntry.objects.create(
-        id=uuid.uuid4(),
-        source=source,
-        events=[{**e, "messageId": uuid.uuid4().hex} for e in track(n)],
-        created_at=timezone.now(),
-        dispatched_at=timezone.now(),
-    )
+    return outbox_entry(source, tracked(n))
 
 
 def _fan_out(source, n=2):
     return outbox.outbox_process(entry_id=_entry(source, n).id)
+
+
+def _delivered_counting_queries(hook, rows, token):
+    """Record `rows` delivered; returns how many were written and the queries it took."""
+    with CaptureQueriesContext(connection) as captured:
+        written = deliveries_record(
+            destination=hook, rows=rows, outcomes=[Outcome("delivered")] * len(rows), token=token
+        )
+    return written, captured
 
 
 def _statuses(fanned, destination):
@@ -125,13 +118,7 @@ def test_a_held_row_is_written_once_with_its_outcome_in_one_round_trip(workspace
     rows, token = fanned.claimed[hook.pk], fanned.token
     assert len(rows) == 3 and all(row.pk is None for row in rows)
     assert not EventDelivery.objects.exists()
-    with CaptureQueriesContext(connection) as captured:
-        written = deliveries_record(
-            destination=hook,
-            rows=rows[:2],
-            outcomes=[Outcome("delivered")] * 2,
-            token=token,
-        )
+    written, captured = _delivered_counting_queries(hook, rows[:2], token)
     assert written == 2 and all(row.pk for row in rows[:2])
     assert len(captured.captured_queries) == 1
     assert "set_config('synchronous_commit', 'off', true)" in captured.captured_queries[0]["sql"]
@@ -167,13 +154,7 @@ def test_a_record_of_written_rows_is_one_round_trip_fenced_by_the_lease(workspac
     deliveries_open(fanned.claimed[hook.pk])
     rows = list(EventDelivery.objects.order_by("id"))
     assert {row.lease_token for row in rows} == {token}
-    with CaptureQueriesContext(connection) as captured:
-        written = deliveries_record(
-            destination=hook,
-            rows=rows[:2],
-            outcomes=[Outcome("delivered")] * 2,
-            token=token,
-        )
+    written, captured = _delivered_counting_queries(hook, rows[:2], token)
     assert written == 2
     assert len(captured.captured_queries) == 1
     assert captured.captured_queries[0]["sql"].startswith("SET LOCAL synchronous_commit = off;")

@@ -4,11 +4,9 @@ those events until each row is written with its outcome. Here: the holder that d
 holder that lives, an event already in the ledger, a destination that turns paused between
 the fan-out and the attempt, the entry's lease cleared at the end, and retention."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from delivery import attempts
@@ -18,31 +16,12 @@ from delivery.ledger.outcomes import Outcome
 from delivery.ledger.rows import crashed_before, deliveries_record
 from delivery.models import DeliveryStatus, EventDelivery, OutboxEntry
 from delivery.sweeper import lost_entries_redispatch
-from tests.delivery.helpers import track
+from tests.delivery.helpers import outbox_entry, tracked
 from tests.factories import source_factory, webhook_factory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres_fan_out")]
 
-
-@pytest.fixture(autouse=True)
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("off PostgreSQL every row is opened before it is attempted")
-    outbox._ROUTING.clear()
-
-
-def _entry(source, events):
-    return OutboxEntry.objects.create(
-        id=uuid.uuid4(),
-        source=source,
-        events=events,
-        created_at=timezone.now(),
-        dispatched_at=timezone.now(),
-    )
-
-
-def _events(n):
-    return [{**e, "messageId": uuid.uuid4().hex} for e in track(n)]
+_entry, _events = outbox_entry, tracked
 
 
 def _expire(entry):
