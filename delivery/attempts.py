@@ -182,7 +182,7 @@ def outbox_entry_deliver(*, entry_id: uuid.UUID) -> int:
                 attempted += claimed_attempt(destination=destination, rows=rows, token=fanned.token)
             attempted += full_batches_flush(destination)
     if fanned.claimed is not None:
-        outbox_settled(entry_id)
+        outbox_settled(entry_id, fanned.session)
     return attempted
 
 

@@ -280,6 +280,9 @@ class FannedOut(NamedTuple):
     token: str
     destinations: list[Destination]
     claimed: dict[str, list[EventDelivery]] | None
+    # The database session (the driver's connection) the fan-out committed on: see
+    # `outbox_settled`.
+    session: Any = None
 
 
 def outbox_process(*, entry_id: uuid.UUID) -> FannedOut:
@@ -319,7 +322,7 @@ def outbox_process(*, entry_id: uuid.UUID) -> FannedOut:
     for row in opened:
         if row.lease_token == token and row.status == DeliveryStatus.RETRYING:
             claimed[row.destination_id].append(row)
-    return FannedOut(token, destinations, claimed)
+    return FannedOut(token, destinations, claimed, connection.connection)
 
 
 def orphans_write(now: datetime, limit: int = 1000) -> int:
@@ -347,11 +350,17 @@ def orphans_write(now: datetime, limit: int = 1000) -> int:
     return len(entries)
 
 
-def outbox_settled(entry_id: uuid.UUID) -> None:
-    """The entry's task ended: every row it held is written. Its commit does not wait for
-    the WAL flush (a lost one only makes the sweeper hand the entry over again, which then
-    finds every row written)."""
-    if connection.vendor != "postgresql":
+def outbox_settled(entry_id: uuid.UUID, session: Any) -> None:
+    """The entry's task ended: every row it held is written, unless the database lost some
+    of those writes. Their commits do not wait for the WAL flush, so a PostgreSQL crash
+    (or a failover) loses the last ones; the WAL keeps everything up to some point, in
+    order. So the entry's lease is cleared only on the session (`session`, the driver's
+    connection the fan-out committed on) that wrote those rows: a crash breaks it, and a
+    task that had to reconnect since leaves the lease to run out, after which the sweep
+    writes, as crash suspects, the rows the database does not have (`orphans_write`). On
+    that session the clearing comes after every row it wrote, so a crash keeps either it
+    and all of them, or not it. Its own commit does not wait for the flush either."""
+    if connection.vendor != "postgresql" or connection.connection is not session:
         return
     with connection.cursor() as cursor:
         cursor.execute(

@@ -7,6 +7,7 @@ the fan-out and the attempt, the entry's lease cleared at the end, and retention
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from delivery import attempts
@@ -130,3 +131,29 @@ def test_retention_keeps_an_entry_whose_events_are_held(workspace, settings):
     OutboxEntry.objects.filter(pk=entry.pk).update(pending_until=None)
     lost_entries_redispatch()
     assert not OutboxEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_lease_is_cleared_only_on_the_session_that_wrote_the_rows(workspace):
+    """The rows' commits do not wait for the WAL flush: a PostgreSQL crash loses the last
+    ones, and breaks the session that wrote them. A task that had to reconnect since its
+    fan-out leaves the entry's lease to run out; the sweep then writes, as crash suspects,
+    the rows the database lost."""
+    source = source_factory(workspace)
+    hook = webhook_factory(source, "http://127.0.0.1:9/a")
+    entry = _entry(source, _events(2))
+    fanned = outbox.outbox_process(entry_id=entry.id)
+    assert fanned.session is connection.connection
+    held = fanned.claimed[hook.pk]
+    deliveries_record(
+        destination=hook, rows=held, outcomes=[Outcome("delivered")] * 2, token=fanned.token
+    )
+    # As if the crash took the second row's commit with it, and the task reconnected.
+    EventDelivery.objects.filter(message_id=held[1].message_id).delete()
+    outbox.outbox_settled(entry.id, object())
+    assert OutboxEntry.objects.get().pending_until is not None
+    _expire(entry)
+    assert outbox.orphans_write(timezone.now()) == 1
+    lost = EventDelivery.objects.get(message_id=held[1].message_id)
+    assert (lost.status, lost.attempts, lost.error_type) == (DeliveryStatus.RETRYING, 1, "")
+    assert EventDelivery.objects.get(message_id=held[0].message_id).status == "delivered"
+    assert OutboxEntry.objects.get().pending_until is None
