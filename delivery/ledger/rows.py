@@ -34,9 +34,7 @@ def lease_until(now: datetime) -> datetime:
 def deliveries_open(rows: list[EventDelivery]) -> list[EventDelivery]:
     """New rows; an event seen before at a destination keeps its existing row. Returns the
     rows this call created, with their ids."""
-    unique: dict[tuple[str, str], EventDelivery] = {}
-    for row in rows:
-        unique.setdefault((row.destination_id, row.message_id), row)
+    unique = {(row.destination_id, row.message_id): row for row in deliveries_unique(rows)}
     created = rows_insert(list(unique.values()))
     for key, pk in created.items():
         unique[key].pk = pk

@@ -236,9 +236,6 @@ def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "") -> A
         time.sleep(0.1)
 
 
-__all__ = ["Receiver", "Worker", "django_settings", "free_port", "wait_for"]
-
-
 @pytest.fixture
 def postgres_fan_out():
     """The fan-out's PostgreSQL paths (the routing stamp, one-round-trip writes, one write
@@ -248,3 +245,6 @@ def postgres_fan_out():
     if connection.vendor != "postgresql":
         pytest.skip("the fan-out's routing stamp and one-write path are PostgreSQL's")
     outbox._ROUTING.clear()
+
+
+__all__ = ["Receiver", "Worker", "django_settings", "free_port", "wait_for"]

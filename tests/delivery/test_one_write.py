@@ -22,8 +22,6 @@ from tests.factories import source_factory, webhook_factory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres_fan_out")]
 
-_entry, _events = outbox_entry, tracked
-
 
 def _expire(entry):
     OutboxEntry.objects.filter(pk=entry.pk).update(
@@ -34,7 +32,7 @@ def _expire(entry):
 def test_a_dead_holders_events_are_written_as_crash_suspects_by_the_sweep(workspace):
     source = source_factory(workspace)
     hook = webhook_factory(source, "http://127.0.0.1:9/a")
-    entry = _entry(source, _events(3))
+    entry = outbox_entry(source, tracked(3))
     fanned = outbox.outbox_process(entry_id=entry.id)
     held = fanned.claimed[hook.pk]
     deliveries_record(
@@ -60,7 +58,7 @@ def test_a_dead_holders_events_are_written_as_crash_suspects_by_the_sweep(worksp
 def test_a_live_holder_renews_its_entry_and_keeps_its_events(workspace):
     source = source_factory(workspace)
     hook = webhook_factory(source, "http://127.0.0.1:9/a")
-    entry = _entry(source, _events(2))
+    entry = outbox_entry(source, tracked(2))
     fanned = outbox.outbox_process(entry_id=entry.id)
     assert len(fanned.claimed[hook.pk]) == 2
     _expire(entry)
@@ -73,16 +71,16 @@ def test_a_live_holder_renews_its_entry_and_keeps_its_events(workspace):
 def test_an_event_already_in_the_ledger_is_not_held_again(workspace):
     source = source_factory(workspace)
     hook = webhook_factory(source, "http://127.0.0.1:9/a")
-    events = _events(2)
-    first = outbox.outbox_process(entry_id=_entry(source, events).id)
+    events = tracked(2)
+    first = outbox.outbox_process(entry_id=outbox_entry(source, events).id)
     deliveries_record(
         destination=hook,
         rows=first.claimed[hook.pk],
         outcomes=[Outcome("delivered")] * 2,
         token=first.token,
     )
-    new = _events(1)
-    again = outbox.outbox_process(entry_id=_entry(source, [*events, *new]).id)
+    new = tracked(1)
+    again = outbox.outbox_process(entry_id=outbox_entry(source, [*events, *new]).id)
     assert [row.message_id for row in again.claimed[hook.pk]] == [new[0]["messageId"]]
 
 
@@ -91,7 +89,7 @@ def test_events_of_a_destination_paused_after_the_fan_out_are_written_to_wait(
 ):
     source = source_factory(workspace)
     webhook_factory(source, "http://127.0.0.1:9/a")
-    entry = _entry(source, _events(3))
+    entry = outbox_entry(source, tracked(3))
     monkeypatch.setattr(attempts, "must_wait", lambda destination: True)
     assert attempts.outbox_entry_deliver(entry_id=entry.id) == 0
     rows = list(EventDelivery.objects.all())
@@ -106,7 +104,7 @@ def test_events_of_a_destination_paused_after_the_fan_out_are_written_to_wait(
 def test_the_task_writes_every_row_once_and_clears_the_entrys_lease(workspace):
     source = source_factory(workspace)
     hook = webhook_factory(source, "http://127.0.0.1:9/a")
-    entry = _entry(source, _events(3))
+    entry = outbox_entry(source, tracked(3))
     assert attempts.outbox_entry_deliver(entry_id=entry.id) == 3
     rows = list(EventDelivery.objects.filter(destination=hook))
     assert len(rows) == 3
@@ -119,7 +117,7 @@ def test_the_task_writes_every_row_once_and_clears_the_entrys_lease(workspace):
 def test_retention_keeps_an_entry_whose_events_are_held(workspace, settings):
     source = source_factory(workspace)
     webhook_factory(source, "http://127.0.0.1:9/a")
-    entry = _entry(source, _events(1))
+    entry = outbox_entry(source, tracked(1))
     outbox.outbox_process(entry_id=entry.id)
     settings.DELIVERY_OUTBOX_KEEP_SECONDS = 0
     OutboxEntry.objects.filter(pk=entry.pk).update(
@@ -140,7 +138,7 @@ def test_the_lease_is_cleared_only_on_the_session_that_wrote_the_rows(workspace)
     the rows the database lost."""
     source = source_factory(workspace)
     hook = webhook_factory(source, "http://127.0.0.1:9/a")
-    entry = _entry(source, _events(2))
+    entry = outbox_entry(source, tracked(2))
     fanned = outbox.outbox_process(entry_id=entry.id)
     assert fanned.session is connection.connection
     held = fanned.claimed[hook.pk]
