@@ -191,26 +191,43 @@ def post_steady(url: str, write_key: str) -> Offered:
     return Offered(scheduled, accepted, max(late))
 
 
+def received_unique(hook_port: int, client: httpx.Client | None = None) -> int:
+    """How many distinct messageIds the receiver has been sent so far."""
+    url = f"http://127.0.0.1:{hook_port}/count"
+    return (client or httpx).get(url, timeout=10).json()["unique"]
+
+
 def wait_final(
-    env: dict[str, str], prefix: str, count: int, timeout: float = 600
+    env: dict[str, str],
+    prefix: str,
+    count: int,
+    hook_port: int,
+    received_before: int,
+    timeout: float = 600,
 ) -> list[tuple[str, str, float, float]]:
     """(message id, status, received_at, updated_at) of the run's rows once `count` are final;
-    times as epoch seconds."""
+    times as epoch seconds.
+
+    The poll shares the cores and the bench database's CPU figure with the pipeline it
+    measures, so it asks the receiver first (a GET answered from a counter) and counts the
+    run's rows in the ledger (a scan of the table: 26 ms at 100,000 rows, which every 100 ms
+    was a quarter of a core charged to PostgreSQL) only once the receiver has every event,
+    or has stopped getting new ones for a second (events that are not delivered). The
+    figures come from the rows' `updated_at`, not from when this poll notices the end."""
     deadline = time.monotonic() + timeout
     like = f"{prefix}-%"
     query = (
         "SELECT message_id, status, EXTRACT(EPOCH FROM received_at), "
         "EXTRACT(EPOCH FROM updated_at) FROM delivery_eventdelivery WHERE message_id LIKE %s"
     )
-    # The poll shares the cores and the bench database's CPU figure with the pipeline it
-    # measures: it first asks the undelivered index whether anything still waits (a few
-    # entries), and counts the run's rows (a scan: 26 ms at 100,000 rows, which every 50 ms
-    # was a third of a core) only once nothing does. The figures come from the rows'
-    # `updated_at`, not from when this poll notices the end.
-    waiting = "SELECT EXISTS (SELECT 1 FROM delivery_eventdelivery WHERE status = 'retrying')"
-    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
-        while True:
-            if not db.execute(waiting).fetchone()[0]:  # type: ignore[index]
+    seen, still_since = -1, time.monotonic()
+    # One client for the whole poll: a new one per GET (its TLS context) was 0.1 core.
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db, httpx.Client() as client:
+        while time.monotonic() < deadline:
+            received = received_unique(hook_port, client) - received_before
+            if received != seen:
+                seen, still_since = received, time.monotonic()
+            if received >= count or time.monotonic() - still_since > 1:
                 final = db.execute(
                     "SELECT count(*) FROM delivery_eventdelivery "
                     "WHERE status <> 'retrying' AND message_id LIKE %s",
@@ -218,8 +235,6 @@ def wait_final(
                 ).fetchone()[0]  # type: ignore[index]
                 if final >= count:
                     break
-            if time.monotonic() > deadline:
-                break
             time.sleep(0.1)
         rows = db.execute(query, [like]).fetchall()
         return [(m, s, float(r), float(u)) for m, s, r, u in rows]
@@ -322,12 +337,14 @@ def start_processes(env: dict[str, str]) -> tuple[dict[str, subprocess.Popen], i
 
 
 def run_max_once(
-    env: dict[str, str], web_port: int, write_key: str, roots: dict[str, int], prefix: str
+    env: dict[str, str], ports: tuple[int, int], write_key: str, roots: dict[str, int], prefix: str
 ) -> dict:
+    web_port, hook_port = ports
+    received_before = received_unique(hook_port)
     cpu_before = cpu_seconds(roots)
     begin = post_all(f"http://127.0.0.1:{web_port}/v1/batch", write_key, prefix)
     ingested = time.time() - begin
-    rows = wait_final(env, prefix, N)
+    rows = wait_final(env, prefix, N, hook_port, received_before)
     cpu_after = cpu_seconds(roots)
     end = max(u for _, _, _, u in rows)
     latencies = sorted(u - r for _, s, r, u in rows if s != "retrying")
@@ -345,11 +362,13 @@ def run_max_once(
     }
 
 
-def run_max(env: dict[str, str], web_port: int, write_key: str, roots: dict[str, int]) -> dict:
+def run_max(
+    env: dict[str, str], ports: tuple[int, int], write_key: str, roots: dict[str, int]
+) -> dict:
     """MAX_RUNS runs of N events on the same processes; the run of median rate is the
     figure (a 20,000-event run lasts about two seconds: one run alone moved by ±5-10% from
     run to run), the others' rates are listed with it."""
-    runs = [run_max_once(env, web_port, write_key, roots, f"bench{k}") for k in range(MAX_RUNS)]
+    runs = [run_max_once(env, ports, write_key, roots, f"bench{k}") for k in range(MAX_RUNS)]
     ranked = sorted(runs, key=lambda run: run["events_per_s"])
     median = ranked[len(ranked) // 2]
     return {
@@ -359,10 +378,14 @@ def run_max(env: dict[str, str], web_port: int, write_key: str, roots: dict[str,
     }
 
 
-def run_steady(env: dict[str, str], web_port: int, write_key: str, roots: dict[str, int]) -> dict:
+def run_steady(
+    env: dict[str, str], ports: tuple[int, int], write_key: str, roots: dict[str, int]
+) -> dict:
+    web_port, hook_port = ports
+    received_before = received_unique(hook_port)
     cpu_before = cpu_seconds(roots)
     offered = post_steady(f"http://127.0.0.1:{web_port}/v1/batch", write_key)
-    rows = wait_final(env, "steady", STEADY_EVENTS)
+    rows = wait_final(env, "steady", STEADY_EVENTS, hook_port, received_before)
     cpu_after = cpu_seconds(roots)
     first, last = offered.scheduled[0], offered.scheduled[-1]
     interval = STEADY_PER_REQUEST / STEADY_RATE
@@ -397,8 +420,8 @@ def main() -> None:
     try:
         procs, hook_port, web_port, write_key = start_processes(env)
         roots = {name: proc.pid for name, proc in procs.items()}
-        peak = run_max(env, web_port, write_key, roots) if N else {}
-        steady = run_steady(env, web_port, write_key, roots) if STEADY_SECONDS else {}
+        peak = run_max(env, (web_port, hook_port), write_key, roots) if N else {}
+        steady = run_steady(env, (web_port, hook_port), write_key, roots) if STEADY_SECONDS else {}
         received = httpx.get(f"http://127.0.0.1:{hook_port}/count", timeout=10).json()
     finally:
         for proc in procs.values():

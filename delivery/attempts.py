@@ -63,11 +63,12 @@ class _Recorder:
         self.destination, self.rows, self.token = destination, rows, token
         self.waiting: dict[int, Outcome] = {}
         self.recorded: set[int] = set()
+        self.every = settings.DELIVERY_RECORD_EVERY_SECONDS  # read once, not per answer
         self.last = time.monotonic()
 
     def settled(self, index: int, outcome: Outcome) -> None:
         self.waiting[index] = outcome
-        if time.monotonic() - self.last >= settings.DELIVERY_RECORD_EVERY_SECONDS:
+        if time.monotonic() - self.last >= self.every:
             self.flush()
 
     def flush(self) -> None:

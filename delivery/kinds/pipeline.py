@@ -2,12 +2,11 @@
 destination's kind (a webhook, a destination function). Destination filters ran before, when
 the events were fanned out."""
 
-from functools import partial
 from typing import Any
 
 from delivery.kinds.function import run_instance
 from delivery.kinds.registry import kind_of
-from delivery.kinds.webhook import Settled
+from delivery.kinds.webhook import Settled, reindexed
 from delivery.lanes import kill_budget
 from delivery.ledger.outcomes import Outcome
 from delivery.models import DeliveryStatus, Destination
@@ -26,10 +25,6 @@ def _send(
     if not events:
         return []
     return kind_of(destination).send(destination, events, settled)
-
-
-def _told(settled: Settled, pending: list[int], index: int, outcome: Outcome) -> None:
-    settled(pending[index], outcome)
 
 
 def deliver_events(
@@ -51,7 +46,7 @@ def deliver_events(
             else:
                 outcomes[index] = outcome
     pending = [index for index, outcome in enumerate(outcomes) if outcome is None]
-    told = None if settled is None else partial(_told, settled, pending)
+    told = reindexed(settled, pending)
     for index, outcome in zip(
         pending, _send(destination, [current[i] for i in pending], told), strict=True
     ):

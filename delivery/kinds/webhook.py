@@ -19,7 +19,6 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable
-from functools import partial
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +37,33 @@ from workspace.operations.metrics import WEBHOOK_SECONDS
 USER_AGENT = "functions-webhook/1.0"
 # Told of each event's outcome as soon as its answer arrives.
 Settled = Callable[[int, Outcome], None]
+
+
+class _Reindexed:
+    """`target(positions[index], outcome)`: a settled callback seen through a list of
+    positions (the events a layer passed on, among those it was given)."""
+
+    __slots__ = ("positions", "target")
+
+    def __init__(self, target: Settled, positions: list[int]) -> None:
+        self.target, self.positions = target, positions
+
+    def __call__(self, index: int, outcome: Outcome) -> None:
+        self.target(self.positions[index], outcome)
+
+
+def reindexed(settled: Settled | None, positions: list[int]) -> Settled | None:
+    """`settled`, told by index into `positions`. Layers compose into one mapping, so an
+    answer reaches the recorder in one call whatever the number of layers (a call per
+    layer and per request was measurable in the webhook's send loop)."""
+    if settled is None:
+        return None
+    if isinstance(settled, _Reindexed):
+        outer = settled.positions
+        return _Reindexed(settled.target, [outer[position] for position in positions])
+    return _Reindexed(settled, positions)
+
+
 _WEB = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
 # RFC 9110 field names are tokens; a value may not break the line (CR, LF) or end the C
 # string libcurl is handed (NUL). Whatever the origin (configured header or event field), a
@@ -57,6 +83,10 @@ def header_problem(name: str, value: str) -> str | None:
 
 def _handle() -> pycurl.Curl:
     handle = pycurl.Curl()
+    # The answer's body, kept for an error message: one buffer per handle, emptied before
+    # each request (a new buffer and a WRITEDATA per request cost more).
+    handle.body = BytesIO()
+    handle.setopt(pycurl.WRITEDATA, handle.body)
     handle.setopt(pycurl.NOSIGNAL, 1)
     handle.setopt(pycurl.TIMEOUT_MS, int(settings.DELIVERY_WEBHOOK_TIMEOUT_SECONDS * 1000))
     handle.setopt(pycurl.PROTOCOLS, _WEB)
@@ -117,7 +147,9 @@ class _Sender:
         self, handle: pycurl.Curl, index: int, job: tuple[str, list[str], bytes], pin: list[str]
     ) -> None:
         url, headers, body = job
-        handle.index, handle.url, handle.body = index, url, BytesIO()
+        handle.index = index
+        handle.body.seek(0)
+        handle.body.truncate()
         # The address and URL are the batch's: set again only when they change (libcurl
         # keeps both on the handle, and RESOLVE entries in the multi handle's DNS cache).
         if getattr(handle, "target", None) != (url, pin):
@@ -129,7 +161,6 @@ class _Sender:
             handle.masked = masked_url(url)
         handle.setopt(pycurl.HTTPHEADER, headers)
         handle.setopt(pycurl.POSTFIELDS, body)
-        handle.setopt(pycurl.WRITEDATA, handle.body)
         self.multi.add_handle(handle)
 
 
@@ -146,7 +177,7 @@ def _latency(outcome: str) -> Any:
 
 
 def _answered(handle: pycurl.Curl) -> Outcome:
-    code = int(handle.getinfo(pycurl.RESPONSE_CODE))
+    code = handle.getinfo(pycurl.RESPONSE_CODE)
     _latency(f"{code // 100}xx").observe(handle.getinfo(pycurl.TOTAL_TIME))
     request = {"url": handle.masked, "method": "POST", "status": code}
     if 200 <= code < 300:
@@ -243,12 +274,7 @@ def webhook_send(
         if problem is None:
             jobs.append((url, [*fixed, f"Idempotency-Key: {key}"], _body(event)))
             positions.append(position)
-    told = None if settled is None else partial(_told, settled, positions)
+    told = reindexed(settled, positions)
     sender = _current_sender()
     sent = iter(sender.send(jobs, pin, told, stop_on_timeout) if jobs else [])
     return [outcome or next(sent) for outcome in outcomes]
-
-
-def _told(settled: Settled, positions: list[int], index: int, outcome: Outcome) -> None:
-    """A sent job's answer, reported at its event's position in the batch."""
-    settled(positions[index], outcome)

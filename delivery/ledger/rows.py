@@ -149,11 +149,14 @@ def _apply(
     now: datetime,
     rng: random.Random | None = None,
 ) -> None:
-    error = outcome.error or {}
-    # A handler's error may hold a lone surrogate (a JavaScript string can): stored as
-    # U+FFFD, which every database takes (SQLite's driver cannot encode a surrogate at all).
-    row.error_type = without_lone_surrogates(str(error.get("type", "")))[:100]
-    row.error_message = without_lone_surrogates(str(error.get("message", "")))
+    error = outcome.error
+    if error:
+        # A handler's error may hold a lone surrogate (a JavaScript string can): stored as
+        # U+FFFD, which every database takes (SQLite's driver cannot encode a surrogate).
+        row.error_type = without_lone_surrogates(str(error.get("type", "")))[:100]
+        row.error_message = without_lone_surrogates(str(error.get("message", "")))
+    else:
+        row.error_type = row.error_message = ""
     row.logs, row.requests = outcome.logs, outcome.requests
     row.lease_token, row.next_attempt_at, row.updated_at = "", None, now
     if outcome.status in (DeliveryStatus.DELIVERED, "success"):

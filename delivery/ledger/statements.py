@@ -7,6 +7,7 @@ client-side binding renders every UNNEST array element); one JSON string is dump
 Elsewhere (the embedded SQLite default) the ORM does the same work in a few queries."""
 
 import json
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -59,7 +60,10 @@ def json_text(value: Any) -> str:
 
 
 def _document(rows: list[EventDelivery], columns: list[str]) -> str:
-    return json_text([{name: getattr(row, name) for name in columns} for row in rows])
+    # attrgetter reads the columns of a row in C: a dict comprehension of getattr calls was
+    # a twentieth of a sending worker's Python time (15 columns, 500 rows a task).
+    values = attrgetter(*columns)
+    return json_text([dict(zip(columns, values(row), strict=True)) for row in rows])
 
 
 def _recordset(columns: dict[str, str]) -> str:
@@ -141,17 +145,17 @@ def rows_present(rows: list[EventDelivery]) -> set[tuple[str, str]]:
         return set()
     # One probe of the unique key per row (a nested loop over the pairs): the statement is
     # prepared after a few runs, and the generic plan of `destination_id = ANY(..) AND
-    # message_id = ANY(..)` read every row of the destination (65 ms at 330,000 rows).
+    # message_id = ANY(..)` read every row of the destination (65 ms at 330,000 rows). The
+    # pairs travel as one JSON text, dumped in C: two text arrays were adapted element by
+    # element in Python (psycopg's ListDumper, a twentieth of a sending worker's Python).
     sql = (
         f"SELECT d.destination_id, d.message_id "
-        f"FROM unnest(%s::text[], %s::text[]) AS k(destination_id, message_id) "
-        f"JOIN {_TABLE} d ON d.destination_id = k.destination_id "
-        f"AND d.message_id = k.message_id"
+        f"FROM jsonb_array_elements(%s::jsonb) AS k(pair) "
+        f"JOIN {_TABLE} d ON d.destination_id = k.pair->>0 AND d.message_id = k.pair->>1"
     )
-    destinations = [row.destination_id for row in rows]
-    messages = [row.message_id for row in rows]
+    pairs = json_text([(row.destination_id, row.message_id) for row in rows])
     with _server_bound_cursor() as cursor:
-        cursor.execute(sql, [destinations, messages])
+        cursor.execute(sql, [pairs])
         return {(destination, message) for destination, message in cursor.fetchall()}
 
 
