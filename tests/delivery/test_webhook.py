@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from delivery.kinds.webhook import webhook_send
+from delivery.kinds.webhook import reindexed, webhook_send
+from delivery.ledger.outcomes import Outcome
 
 
 @pytest.fixture
@@ -232,3 +233,17 @@ def test_webhook_batch_stops_at_its_first_timeout_when_asked(settings, receiver,
     assert [o.timed_out for o in outcomes[:2]] == [True, True]
     assert {o.error["type"] for o in outcomes[2:]} == {"Deferred"}
     assert len(hung) == 2
+
+
+def test_settled_callbacks_compose_into_one_mapping() -> None:
+    """The pipeline passes on the events its insert function kept, the webhook the events
+    with a valid Idempotency-Key: an answer reaches the recorder at the batch's position in
+    one call, whatever the number of layers."""
+    told: list[tuple[int, str]] = []
+    outer = reindexed(lambda index, outcome: told.append((index, outcome.status)), [1, 3, 4])
+    inner = reindexed(outer, [0, 2])
+    assert inner is not None and inner.target is not outer  # type: ignore[attr-defined]
+    inner(1, Outcome("delivered"))
+    inner(0, Outcome("retry"))
+    assert told == [(4, "delivered"), (1, "retry")]
+    assert reindexed(None, [0]) is None
