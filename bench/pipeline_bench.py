@@ -414,8 +414,19 @@ def run_steady(
     }
 
 
+def machine_speed_probe() -> float:
+    """Seconds of one core for a fixed piece of Python (`sum(range(3 * 10**7))`). This
+    machine's speed drifts by up to half within a day (0.34 s in its fast state, 0.6-0.7 s
+    in its slow one), and every figure here moves with it: a run is read together with this
+    probe, taken before and after the runs."""
+    begin = time.process_time()
+    sum(range(3 * 10**7))
+    return round(time.process_time() - begin, 3)
+
+
 def main() -> None:
     env = bench_env()
+    probe_before = machine_speed_probe()
     procs: dict[str, subprocess.Popen] = {}
     try:
         procs, hook_port, web_port, write_key = start_processes(env)
@@ -428,6 +439,7 @@ def main() -> None:
             proc.terminate()
         for proc in procs.values():
             proc.wait(10)
+    probe_after = machine_speed_probe()
     expected = (N * MAX_RUNS if peak else 0) + (STEADY_EVENTS if steady else 0)
     # Named by the offered rate, so a run at another rate is never read as the 5k figure.
     rate = "5k" if STEADY_RATE == 5000 else f"{STEADY_RATE}_per_s"
@@ -440,6 +452,7 @@ def main() -> None:
                 "steady_offered_events_per_s": steady.get("offered_events_per_s"),
                 "steady_delivered_events_per_s": steady.get("delivered_events_per_s"),
                 "worker_processes": CONCURRENCY,
+                "machine_speed_probe_s": [probe_before, probe_after],
                 "max": peak,
                 "steady": steady,
                 "receiver": received,
