@@ -191,10 +191,15 @@ def post_steady(url: str, write_key: str) -> Offered:
     return Offered(scheduled, accepted, max(late))
 
 
+def receiver_counts(hook_port: int, client: httpx.Client | None = None) -> dict[str, int]:
+    """The receiver's counts so far: posts, unique messageIds, key mismatches, bad bodies."""
+    url = f"http://127.0.0.1:{hook_port}/count"
+    return (client or httpx).get(url, timeout=10).json()
+
+
 def received_unique(hook_port: int, client: httpx.Client | None = None) -> int:
     """How many distinct messageIds the receiver has been sent so far."""
-    url = f"http://127.0.0.1:{hook_port}/count"
-    return (client or httpx).get(url, timeout=10).json()["unique"]
+    return receiver_counts(hook_port, client)["unique"]
 
 
 def wait_final(
@@ -433,7 +438,7 @@ def main() -> None:
         roots = {name: proc.pid for name, proc in procs.items()}
         peak = run_max(env, (web_port, hook_port), write_key, roots) if N else {}
         steady = run_steady(env, (web_port, hook_port), write_key, roots) if STEADY_SECONDS else {}
-        received = httpx.get(f"http://127.0.0.1:{hook_port}/count", timeout=10).json()
+        received = receiver_counts(hook_port)
     finally:
         for proc in procs.values():
             proc.terminate()
