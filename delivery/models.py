@@ -9,7 +9,7 @@ from delivery.ledger.retry import MAX_ATTEMPTS
 from functions.models import FunctionInstance
 from workspace.ids import new_id, new_write_key
 from workspace.models import Workspace
-from workspace.stored_json import StoredJSONField
+from workspace.stored_json import StoredJSONField, StoredJSONTextField
 
 
 class Source(models.Model):
@@ -231,7 +231,8 @@ class OutboxEntry(models.Model):
 
     id = models.UUIDField(primary_key=True, editable=False)
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", db_index=False)
-    events = StoredJSONField()
+    # Text, not jsonb: nothing looks inside it in the database (delivery/migrations/0017).
+    events = StoredJSONTextField()
     created_at = models.DateTimeField()
     dispatched_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -7,7 +7,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -32,7 +31,7 @@ from delivery.publishing import PROCESS_OUTBOX_ENTRY, task_publish
 from delivery.routing.filters import apply_filters, compile_filters
 from delivery.routing.integrations import destination_names, is_routed
 from functions.models import FunctionClass, FunctionInstance, FunctionVersion
-from workspace.stored_json import StoredJSONDecoder
+from workspace.stored_json import stored_json_loads
 
 # Publishing gives up fast: the client is waiting and will retry after a 503.
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -88,9 +87,9 @@ def _entry_locked(entry_id: uuid.UUID, now: datetime) -> tuple[OutboxEntry | Non
     flush (`commit_unflushed`), and the routing stamp of its source (None off PostgreSQL).
     On PostgreSQL in one round trip instead of four: the entry not processed yet is also
     marked processed at `now` by the same statement (the caller's transaction fans it out
-    or rolls the mark back with it), and the events are decoded by orjson (several times
-    faster than json on 500 events); what orjson refuses (an integer beyond 64 bits) is
-    decoded as the model's field decodes it."""
+    or rolls the mark back with it), and the events (stored as text) are decoded as the
+    model's field decodes them (`stored_json_loads`: orjson, json for an integer beyond
+    64 bits)."""
     if connection.vendor != "postgresql":
         commit_unflushed()
         _entry_lock(entry_id)
@@ -100,7 +99,7 @@ def _entry_locked(entry_id: uuid.UUID, now: datetime) -> tuple[OutboxEntry | Non
     with connection.cursor() as cursor:
         cursor.execute(
             f"{UNFLUSHED}; SELECT pg_advisory_xact_lock(%s); "
-            f"WITH entry AS (SELECT id, source_id, events::text AS events, created_at, "
+            f"WITH entry AS (SELECT id, source_id, events, created_at, "
             f"dispatched_at, processed_at, pending_until, {_routing_stamp_sql()} AS stamp "
             f"FROM {table} e WHERE id = %s FOR UPDATE OF e), "
             f"marked AS (UPDATE {table} SET processed_at = %s, pending_until = %s "
@@ -115,14 +114,10 @@ def _entry_locked(entry_id: uuid.UUID, now: datetime) -> tuple[OutboxEntry | Non
     if row is None:
         return None, None
     source_id, events, created_at, dispatched_at, processed_at, pending_until, stamp = row
-    try:
-        decoded = orjson.loads(events)
-    except orjson.JSONDecodeError:
-        decoded = StoredJSONDecoder().decode(events)
     entry = OutboxEntry(
         id=entry_id,
         source_id=source_id,
-        events=decoded,
+        events=stored_json_loads(events),
         created_at=created_at,
         dispatched_at=dispatched_at,
         processed_at=processed_at,

@@ -4,6 +4,8 @@ are loaded again only when that stamp changes, and an outcome write outside a tr
 is one round trip. Whatever changes a destination's pipeline (ORM save, queryset update,
 a filter, an insert function) is seen by the next fan-out."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -212,3 +214,22 @@ def test_the_outbox_events_are_compressed_with_lz4_where_the_server_offers_it(wo
         )
         stored = cursor.fetchone()[0]
     assert (method, stored) == (("l", "lz4") if offered else ("", "pglz"))
+
+
+def test_the_outbox_keeps_its_events_as_text_and_the_fan_out_reads_them_exactly(workspace):
+    """Migration 0017: the events are text (jsonb parsed every one of them on the insert).
+    The fan-out reads them with orjson, except a text holding an integer orjson would turn
+    into a float: 2**70 reached webhooks as 1.1805916207174113e+21 before."""
+    source = source_factory(workspace)
+    hook = webhook_factory(source, "http://127.0.0.1:9/a")
+    numbers = {"big": 2**70, "low": -(2**63) - 1, "top": 2**64 - 1, "x": 0.1}
+    entry = outbox_entry(source, [{**e, "properties": numbers} for e in tracked(2)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'delivery_outboxentry' AND column_name = 'events'"
+        )
+        assert cursor.fetchone()[0] == "text"
+    fanned = outbox.outbox_process(entry_id=entry.id)
+    held = [row.event["properties"] for row in fanned.claimed[hook.pk]]
+    assert [json.dumps(p) for p in held] == [json.dumps(numbers)] * 2

@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from delivery.models import EventDelivery, OutboxEntry
 from tests.factories import UserFactory, source_factory, webhook_factory
-from workspace.stored_json import StoredJSONDecoder, without_lone_surrogates
+from workspace.stored_json import (
+    StoredJSONDecoder,
+    stored_json_loads,
+    stored_json_text,
+    without_lone_surrogates,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +83,8 @@ def test_decoder_keeps_surrogate_pairs_and_escaped_backslashes():
 
 def test_outbox_events_decode_the_same_way():
     field = OutboxEntry._meta.get_field("events")
-    assert field.decoder is StoredJSONDecoder
+    # Stored as text (migration 0017), read as the decoder reads it.
+    assert field.from_db_value('["a\\ud800"]', None, None) == ["a\ufffd"]
     assert without_lone_surrogates([{"x": 1.5, "y": None}]) == [{"x": 1.5, "y": None}]
 
 
@@ -96,3 +102,23 @@ def test_stored_json_is_written_by_orjson_or_json_and_read_back_the_same(workspa
         id=uuid.uuid4(), source=source, events=events, created_at=now, dispatched_at=now
     )
     assert OutboxEntry.objects.get(pk=entry.pk).events == events
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"big": 2**70, "low": -(2**63) - 1, "top": 2**64 - 1, "n": 1.5},
+        {"id": "1234567890123456789012", "n": 7},  # a long digit run inside a string
+        [{"t": "漢😀\u2028", "none": None, "f": 1e300, "z": -0.0}],
+    ],
+)
+def test_stored_json_text_reads_back_what_was_written(value):
+    """The outbox's text is read by orjson where that is exact and by json where it is not
+    (orjson turns an integer past 64 bits into a float without an error)."""
+    text = stored_json_text(value)
+    assert stored_json_loads(text) == value == stored_json_loads(text.encode())
+    assert json.dumps(stored_json_loads(text)) == json.dumps(value)
+
+
+def test_stored_json_text_reads_a_lone_surrogate_as_the_decoder_does():
+    assert stored_json_loads('{"s": "a\\ud800"}') == {"s": "a\ufffd"}
