@@ -18,7 +18,7 @@ from delivery.kinds.function import has_batch_handler
 from delivery.kinds.pipeline import insert_instance_of
 from delivery.lanes import is_slow
 from delivery.ledger.rows import deliveries_open, deliveries_unique, deliveries_unseen, lease_until
-from delivery.ledger.statements import UNFLUSHED, commit_unflushed
+from delivery.ledger.statements import UNFLUSHED, commit_unflushed, server_bound_cursor
 from delivery.models import (
     DeliveryStatus,
     Destination,
@@ -31,7 +31,7 @@ from delivery.publishing import PROCESS_OUTBOX_ENTRY, task_publish
 from delivery.routing.filters import apply_filters, compile_filters
 from delivery.routing.integrations import destination_names, is_routed
 from functions.models import FunctionClass, FunctionInstance, FunctionVersion
-from workspace.stored_json import stored_json_loads
+from workspace.stored_json import stored_json_loads, stored_json_text
 
 # Publishing gives up fast: the client is waiting and will retry after a 503.
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -133,22 +133,57 @@ def outbox_publish(entry_id: uuid.UUID) -> None:
         raise BrokerUnavailable(str(error)) from error
 
 
-def events_accept(
-    *, source: Source, events: list[dict[str, Any]], received_at: datetime
-) -> OutboxEntry:
-    """Durably accept `events`, or BrokerUnavailable with nothing stored."""
+def events_accept(*, write_key: str, events: list[dict[str, Any]], received_at: datetime) -> bool:
+    """Durably accept `events` for the enabled source of `write_key`: True; False when there
+    is no such source (nothing stored); BrokerUnavailable with nothing stored."""
     entry_id = uuid.uuid4()
     with transaction.atomic():
-        _entry_lock(entry_id)
-        entry = OutboxEntry.objects.create(
+        if not _entry_insert(entry_id, write_key, events, received_at):
+            return False
+        outbox_publish(entry_id)
+    return True
+
+
+def enabled_source_exists(write_key: str) -> bool:
+    return Source.objects.filter(write_key=write_key, enabled=True).exists()
+
+
+def _entry_insert(
+    entry_id: uuid.UUID, write_key: str, events: list[dict[str, Any]], received_at: datetime
+) -> bool:
+    """In the caller's transaction: the entry, written for the enabled source of `write_key`
+    (False when there is none), holding its advisory lock (`_entry_lock`). On PostgreSQL in
+    one statement instead of the source's read, the lock and the ORM's insert (three round
+    trips, and ~0.8 ms of the tracking API's CPU per request, a third of it at 100 events
+    a request), with the events as a bound parameter: Django's cursor pasted them into the
+    SQL text, for PostgreSQL's lexer to scan (150 kB for 500 events)."""
+    if connection.vendor != "postgresql":
+        source = Source.objects.filter(write_key=write_key, enabled=True).first()
+        if source is None:
+            return False
+        OutboxEntry.objects.create(
             id=entry_id,
             source=source,
             events=events,
             created_at=received_at,
             dispatched_at=received_at,
         )
-        outbox_publish(entry_id)
-    return entry
+        return True
+    key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
+    with server_bound_cursor() as cursor:
+        cursor.execute(
+            _ENTRY_INSERT,
+            [entry_id, stored_json_text(events), received_at, received_at, key, write_key],
+        )
+        return cursor.rowcount == 1
+
+
+_ENTRY_INSERT = (
+    f"INSERT INTO {OutboxEntry._meta.db_table} (id, source_id, events, created_at, dispatched_at) "
+    f"SELECT %s, s.id, %s, %s, %s FROM {Source._meta.db_table} s "
+    f"CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(%s)) AS locked "
+    f"WHERE s.write_key = %s AND s.enabled"
+)
 
 
 def _route(

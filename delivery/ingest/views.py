@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from delivery.ingest.decoding import UndecodableBody, body_decoded
-from delivery.ingest.outbox import BrokerUnavailable, events_accept
+from delivery.ingest.outbox import BrokerUnavailable, enabled_source_exists, events_accept
 from delivery.ingest.validation import (
     MAX_REQUEST_BYTES,
     InvalidEvent,
@@ -22,7 +22,6 @@ from delivery.ingest.validation import (
     events_from_body,
     has_control_characters,
 )
-from delivery.models import Source
 from workspace.json_input import JSONInputError, json_parse
 from workspace.operations.metrics import events_counted
 
@@ -46,12 +45,12 @@ def _basic_username(request: HttpRequest) -> str | None:
         return None
 
 
-def _source(request: HttpRequest, body: dict[str, Any]) -> Source | None:
+def _write_key(request: HttpRequest, body: dict[str, Any]) -> str | None:
     write_key = _basic_username(request) or body.get("writeKey")
     # A NUL or line break cannot be a write key, and PostgreSQL refuses NUL in a query.
     if not isinstance(write_key, str) or not write_key or has_control_characters(write_key):
         return None
-    return Source.objects.filter(write_key=write_key, enabled=True).first()
+    return write_key
 
 
 def _declared_length(request: HttpRequest) -> int | None:
@@ -105,24 +104,35 @@ def track_call(request: HttpRequest, kind: str) -> JsonResponse:
     body, refused = _parse(request)
     if refused is not None:
         return refused
-    source = _source(request, body if isinstance(body, dict) else {})
-    if source is None:
-        return _error(401, "unauthorized", "a valid write key is required (HTTP Basic username)")
+    write_key = _write_key(request, body if isinstance(body, dict) else {})
+    if write_key is None:
+        return _unauthorized()
     received_at = timezone.now()
     try:
         tracked = events_from_body(body, kind=kind, received_at=received_at)
     except InvalidEvent as error:
+        # Checked here, not first: a valid request's source is found by its entry's insert.
+        if not enabled_source_exists(write_key):
+            return _unauthorized()
         events_counted(refused=1)
         return _error(400, "bad-request", str(error))
     try:
-        events_accept(source=source, events=tracked.events, received_at=received_at)
+        accepted = events_accept(
+            write_key=write_key, events=tracked.events, received_at=received_at
+        )
     except BrokerUnavailable as error:
         logger.warning(
             "tracking API refused %d events: broker unavailable: %s", len(tracked.events), error
         )
         return _error(503, "unavailable", "events cannot be accepted right now; retry later")
+    if not accepted:
+        return _unauthorized()
     events_counted(accepted=len(tracked.events), refused=len(tracked.refused))
     return _accepted(tracked.refused)
+
+
+def _unauthorized() -> JsonResponse:
+    return _error(401, "unauthorized", "a valid write key is required (HTTP Basic username)")
 
 
 def _accepted(refused: list[Refusal]) -> JsonResponse:

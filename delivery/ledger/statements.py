@@ -134,7 +134,7 @@ def _inserted(
         f"ON CONFLICT (destination_id, message_id) DO NOTHING "
         f"RETURNING destination_id, message_id, id"
     )
-    with _server_bound_cursor() as cursor:
+    with server_bound_cursor() as cursor:
         cursor.execute(sql, [_document(rows, list(columns))])
         return {(destination, message): pk for destination, message, pk in cursor.fetchall()}
 
@@ -154,12 +154,12 @@ def rows_present(rows: list[EventDelivery]) -> set[tuple[str, str]]:
         f"JOIN {_TABLE} d ON d.destination_id = k.pair->>0 AND d.message_id = k.pair->>1"
     )
     pairs = json_text([(row.destination_id, row.message_id) for row in rows])
-    with _server_bound_cursor() as cursor:
+    with server_bound_cursor() as cursor:
         cursor.execute(sql, [pairs])
         return {(destination, message) for destination, message in cursor.fetchall()}
 
 
-def _server_bound_cursor() -> Any:
+def server_bound_cursor() -> Any:
     """A cursor of the connection that sends parameters apart from the statement (Django's
     own binds them into its text on the client): PostgreSQL's parser then no longer scans
     the rows' document, ~150 kB for 500 events, character by character (perf: its lexer

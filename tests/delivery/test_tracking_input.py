@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db import InterfaceError, OperationalError
 
+from delivery.ingest import outbox
 from delivery.models import OutboxEntry
 from tests.delivery.helpers import basic
 from tests.factories import source_factory
@@ -160,11 +161,11 @@ def test_write_key_with_a_nul_is_401(client, source, published):
 
 @pytest.mark.parametrize("error", [OperationalError, InterfaceError])
 def test_database_outage_at_ingest_is_503(client, source, published, monkeypatch, error):
-    def unreachable(**kwargs):
+    def unreachable(*args):
         raise error("connection to server at 127.0.0.1 failed")
 
-    # The write of the accepted events, inside its transaction.
-    monkeypatch.setattr(OutboxEntry.objects, "create", unreachable)
+    # The write of the accepted events (with its source's lookup), inside its transaction.
+    monkeypatch.setattr(outbox, "_entry_insert", unreachable)
     response = _post(client, source, b'{"event": "x", "userId": "u"}')
     assert response.status_code == 503
     message = "events cannot be accepted right now; retry later"
