@@ -27,7 +27,7 @@ def without_lone_surrogates(value: Any) -> Any:
         return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
     if isinstance(value, dict):
         return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [without_lone_surrogates(item) for item in value]
     return value
 

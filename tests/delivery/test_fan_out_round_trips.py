@@ -116,9 +116,9 @@ def test_a_held_row_is_written_once_with_its_outcome_in_one_round_trip(workspace
     kept and this outcome dropped."""
     source = source_factory(workspace)
     hook = webhook_factory(source, "http://127.0.0.1:9/a")
-    fanned = _fan_out(source, n=3)
+    fanned = _fan_out(source, n=4)
     rows, token = fanned.claimed[hook.pk], fanned.token
-    assert len(rows) == 3 and all(row.pk is None for row in rows)
+    assert len(rows) == 4 and all(row.pk is None for row in rows)
     assert not EventDelivery.objects.exists()
     written, captured = _delivered_counting_queries(hook, rows[:2], token)
     assert written == 2 and all(row.pk for row in rows[:2])
@@ -133,12 +133,14 @@ def test_a_held_row_is_written_once_with_its_outcome_in_one_round_trip(workspace
         status=DeliveryStatus.RETRYING,
         received_at=timezone.now(),
     )
-    late = deliveries_record(
-        destination=hook, rows=rows[2:], outcomes=[Outcome("delivered")], token=token
-    )
-    assert late == 0
+    # The plain INSERT fails on the row written meanwhile; the second, with ON CONFLICT,
+    # writes the other one and drops that outcome.
+    late, captured = _delivered_counting_queries(hook, rows[2:], token)
+    assert late == 1 and rows[2].pk is None and rows[3].pk
+    assert len(captured.captured_queries) == 2
+    assert "ON CONFLICT" in captured.captured_queries[1]["sql"]
     statuses = sorted(EventDelivery.objects.values_list("status", flat=True))
-    assert statuses == [DeliveryStatus.DELIVERED] * 2 + [DeliveryStatus.RETRYING]
+    assert statuses == [DeliveryStatus.DELIVERED] * 3 + [DeliveryStatus.RETRYING]
     # The implicit transaction ended: the connection commits durably again.
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
