@@ -16,6 +16,8 @@ import orjson
 from django.db import models
 from psycopg.types.json import Jsonb
 
+from workspace.infra.exact_json import exact_loads
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A dumped or stored text can only hold a lone surrogate as an escape (`\ud800`).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -73,24 +75,11 @@ class StoredJSONField(models.JSONField):
         return Jsonb(value, dumps=self._dumps)
 
 
-# Digits as one byte, to find a run of them in C: an integer of 19 digits or more may lie
-# beyond what orjson reads exactly (it turns an integer past 64 bits into a float, without
-# an error), so a text holding such a run is read by json.
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_DIGIT_RUN = b"0" * 19
-
-
 def stored_json_loads(text: str | bytes) -> Any:
     """The value of a stored JSON text, exactly as StoredJSONDecoder reads it (integers of any
-    size, lone surrogates as U+FFFD): orjson, about twice json's speed, for every text
-    without a run of 19 digits or more (the check costs about a twentieth of the read)."""
+    size, lone surrogates as U+FFFD), at orjson's speed wherever that is exact."""
     raw = text.encode() if isinstance(text, str) else text
-    if _LONG_DIGIT_RUN not in raw.translate(_DIGITS_AS_ZERO):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:  # a lone surrogate: the decoder replaces it
-            pass
-    return StoredJSONDecoder().decode(raw.decode() if isinstance(text, bytes) else text)
+    return exact_loads(raw, lambda: StoredJSONDecoder().decode(raw.decode()))
 
 
 def stored_json_text(value: Any) -> str:

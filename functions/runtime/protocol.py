@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from functions.runtime.errors import SandboxKilled
+from workspace.infra.exact_json import exact_loads
 
 BROKEN = (
     "The function's code broke the runtime's data exchange "
@@ -26,13 +27,6 @@ BROKEN = (
 MAX_TIMER_DELAY_MS = 2**31 - 1
 # Each pending timer or fetch is a Python task: more than this at once is a flood.
 MAX_PENDING = 10_000
-
-
-# orjson reads an integer beyond 64 bits as a float (from 20 digits, or 19 after a minus
-# sign: -9223372036854775809); json keeps it exact. Found by mapping every digit to "0"
-# and looking for a run of nineteen (faster than a regex).
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_DIGIT_RUN = b"0" * 19
 
 
 def dumps(value: Any) -> str:
@@ -46,13 +40,7 @@ def dumps(value: Any) -> str:
 
 def loads(text: str) -> Any:
     """JSON text as the stdlib reads it, at orjson's speed where both read it alike."""
-    data = text.encode("utf-8", "surrogatepass")
-    if _LONG_DIGIT_RUN not in data.translate(_DIGITS_AS_ZERO):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass  # a lone surrogate escape, say: json reads it
-    return json.loads(text)
+    return exact_loads(text.encode("utf-8", "surrogatepass"), lambda: json.loads(text))
 
 
 def broken(message: str = BROKEN) -> SandboxKilled:
