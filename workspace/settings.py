@@ -211,10 +211,11 @@ DELIVERY_BATCH_MAX_BYTES = 6 * 1024 * 1024
 DELIVERY_CHUNK_SIZE = env_int("DELIVERY_CHUNK_SIZE", 500)
 DELIVERY_WEBHOOK_TIMEOUT_SECONDS = float(env_str("DELIVERY_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Requests in flight at once per worker process (its keep-alive connections to a webhook's
-# host). 32 against 8, 60,000-event pipeline runs alternated: 14,695-14,713 -> 16,317-16,394
-# events/s, 0.120-0.122 -> 0.111-0.112 ms of CPU per event (more answers per libcurl poll and
-# per wake-up of the receiver).
-DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 32)
+# host): more answers per libcurl poll and per wake-up of the receiver. 60,000-event pipeline
+# runs alternated: 32 against 8 gave 16,317-16,394 against 14,695-14,713 events/s; 16 against
+# 8, later, 17,342-18,684 against 17,262-17,733. 32 made a struggling receiver see more
+# requests it had already timed out (tests/delivery/test_pipeline_fairness.py), so 16.
+DELIVERY_WEBHOOK_CONCURRENCY = env_int("DELIVERY_WEBHOOK_CONCURRENCY", 16)
 # The slow lane (delivery/lanes.py): a destination whose webhook or function timed out runs
 # only there for this long after its last timeout, one small chunk at a time, in at most
 # DELIVERY_SLOW_LANES tasks at once across all workers; a time limit spent in the ordinary

@@ -329,5 +329,13 @@ def test_an_event_that_crashes_its_process_burns_only_its_own_attempts(
     assert guilty.attempts == 3
     assert len(crashes) == 3  # one per attempt it was given
     assert {r.status for r in rows.values()} == {DeliveryStatus.DELIVERED}
-    # One attempt in the batch that crashed, then one alone.
-    assert {r.attempts for r in rows.values()} == {2}
+    # The others burn at most two attempts: one in the batch that crashed, and one alone for
+    # those whose answer was not recorded when the process died. An answer recorded before
+    # (the batch records as it goes: DELIVERY_RECORD_EVERY_SECONDS) leaves one; the batch's
+    # requests are sent DELIVERY_WEBHOOK_CONCURRENCY at a time, so which ones depends on
+    # when the guilty event was sent. None is posted more often than it was attempted.
+    posts: dict[str, int] = {}
+    for body in receiver.bodies("/ok"):
+        posts[body["messageId"]] = posts.get(body["messageId"], 0) + 1
+    assert {r.attempts for r in rows.values()} <= {1, 2}
+    assert all(1 <= posts.get(m, 0) <= r.attempts for m, r in rows.items())
