@@ -69,21 +69,23 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def bench_env() -> dict[str, str]:
+def bench_env(bench_db: str = BENCH_DB) -> dict[str, str]:
+    """The environment of a bench's processes: its own database `bench_db`, made empty, and
+    its own Redis db, emptied."""
     database, redis = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database.startswith("postgres") or not redis:
         raise SystemExit("pipeline bench needs DATABASE_URL (PostgreSQL) and REDIS_URL")
     admin = urlsplit(database)
     with psycopg.connect(urlunsplit(admin._replace(path="/postgres")), autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        db.execute(f"CREATE DATABASE {BENCH_DB}")
+        db.execute(f"DROP DATABASE IF EXISTS {bench_db} WITH (FORCE)")
+        db.execute(f"CREATE DATABASE {bench_db}")
     # Tasks a previous bench left queued (the server bench runs no worker) would hold up
     # this one's worker: the bench's Redis db starts empty too.
     bench_redis = redis.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}"
     Redis.from_url(bench_redis).flushdb()
     return dict(
         os.environ,
-        DATABASE_URL=urlunsplit(admin._replace(path=f"/{BENCH_DB}")),
+        DATABASE_URL=urlunsplit(admin._replace(path=f"/{bench_db}")),
         REDIS_URL=bench_redis,
         FUNCTIONS_ALLOW_PRIVATE_FETCH="1",
         DJANGO_DEBUG="0",

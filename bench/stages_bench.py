@@ -24,34 +24,18 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
-from pipeline_bench import INSERT_CODE, wait_port
+from pipeline_bench import INSERT_CODE, bench_env, request_bodies, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("STAGES_BENCH_ROUNDS", "3"))
 REQUESTS = int(os.environ.get("STAGES_BENCH_REQUESTS", "40"))
 BENCH_DB = os.environ.get("FUNCTIONS_BENCH_DB", "functions_bench") + "_stages"
-BENCH_REDIS_DB = int(os.environ.get("FUNCTIONS_BENCH_REDIS_DB", "13"))
 
 
 def environment_prepare() -> None:
-    database, redis = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-    if not database.startswith("postgres") or not redis:
-        raise SystemExit("stages bench needs DATABASE_URL (PostgreSQL) and REDIS_URL")
-    admin = urlsplit(database)
-    with psycopg.connect(urlunsplit(admin._replace(path="/postgres")), autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        db.execute(f"CREATE DATABASE {BENCH_DB}")
-    os.environ.update(
-        DATABASE_URL=urlunsplit(admin._replace(path=f"/{BENCH_DB}")),
-        REDIS_URL=redis.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}",
-        FUNCTIONS_ALLOW_PRIVATE_FETCH="1",
-        DJANGO_DEBUG="0",
-        LOG_LEVEL="WARNING",
-    )
+    os.environ.update(bench_env(BENCH_DB))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workspace.settings")
     sys.path.insert(0, str(ROOT))
 
@@ -100,20 +84,6 @@ def backend_pid() -> int:
     return int(connection.connection.info.backend_pid)
 
 
-def body_of(prefix: str, count: int) -> bytes:
-    events = [
-        {
-            "type": "track",
-            "event": "Bench",
-            "userId": f"u{i}",
-            "messageId": f"{prefix}-{i}",
-            "properties": {"i": i},
-        }
-        for i in range(count)
-    ]
-    return json.dumps({"batch": events}).encode()
-
-
 class Web:
     """The tracking API's WSGI application, called as a server would call it."""
 
@@ -143,7 +113,7 @@ class Web:
 
 
 def web_round(web: Web, tag: str, per_request: int) -> dict[str, float]:
-    bodies = [body_of(f"{tag}-{r}", per_request) for r in range(REQUESTS)]
+    bodies = [request_bodies(f"{tag}-{r}", per_request, per_request)[0] for r in range(REQUESTS)]
     pid = backend_pid()
     own, backend = time.process_time(), on_cpu_seconds(pid)
     for body in bodies:
