@@ -16,7 +16,7 @@ import orjson
 from django.db import models
 from psycopg.types.json import Jsonb
 
-from workspace.infra.exact_json import exact_loads
+from workspace.infra.exact_json import compact_dumps, exact_loads
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A dumped or stored text can only hold a lone surrogate as an escape (`\ud800`).
@@ -82,13 +82,8 @@ def stored_json_loads(text: str | bytes) -> Any:
     return exact_loads(raw, lambda: StoredJSONDecoder().decode(raw.decode()))
 
 
-def stored_json_text(value: Any) -> str:
-    """Compact JSON of `value`: orjson, or json for what orjson refuses (an integer beyond 64
-    bits, a lone surrogate, which json escapes)."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps(value, separators=(",", ":"))
+# The outbox's text: compact JSON (orjson, json for what it refuses).
+stored_json_text = compact_dumps
 
 
 # Field, not TextField: django-stubs types a field by the values it takes and gives (a

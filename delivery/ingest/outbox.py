@@ -41,11 +41,16 @@ class BrokerUnavailable(Exception):
     pass
 
 
+def _lock_key(entry_id: uuid.UUID) -> int:
+    """The advisory lock of an entry: the request's transaction holds it until it commits."""
+    return int.from_bytes(entry_id.bytes[:8], "big", signed=True)
+
+
 def _entry_lock(entry_id: uuid.UUID) -> None:
     """On PostgreSQL, a task that receives an entry before its transaction committed waits
     for the commit instead of finding nothing."""
     if connection.vendor == "postgresql":
-        key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
+        key = _lock_key(entry_id)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
@@ -94,7 +99,7 @@ def _entry_locked(entry_id: uuid.UUID, now: datetime) -> tuple[OutboxEntry | Non
         commit_unflushed()
         _entry_lock(entry_id)
         return OutboxEntry.objects.select_for_update().filter(id=entry_id).first(), None
-    key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
+    key = _lock_key(entry_id)
     table = OutboxEntry._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -169,7 +174,7 @@ def _entry_insert(
             dispatched_at=received_at,
         )
         return True
-    key = int.from_bytes(entry_id.bytes[:8], "big", signed=True)
+    key = _lock_key(entry_id)
     with server_bound_cursor() as cursor:
         cursor.execute(
             _ENTRY_INSERT,

@@ -17,6 +17,7 @@ import orjson
 import psycopg
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.db.models import UniqueConstraint
 from psycopg.errors import UniqueViolation
 
 from delivery.models import EventDelivery
@@ -156,7 +157,11 @@ def _inserted(
 
 
 _ON_CONFLICT = "ON CONFLICT (destination_id, message_id) DO NOTHING "
-_UNIQUE = next(c.name for c in EventDelivery._meta.constraints)
+_UNIQUE = next(
+    c.name
+    for c in EventDelivery._meta.constraints
+    if isinstance(c, UniqueConstraint) and tuple(c.fields) == ("destination", "message_id")
+)
 
 
 def _already_written(error: IntegrityError) -> bool:

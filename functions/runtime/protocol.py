@@ -14,10 +14,8 @@ import json
 import math
 from typing import Any
 
-import orjson
-
 from functions.runtime.errors import SandboxKilled
-from workspace.infra.exact_json import exact_loads
+from workspace.infra.exact_json import compact_dumps, exact_loads
 
 BROKEN = (
     "The function's code broke the runtime's data exchange "
@@ -29,13 +27,7 @@ MAX_TIMER_DELAY_MS = 2**31 - 1
 MAX_PENDING = 10_000
 
 
-def dumps(value: Any) -> str:
-    """Compact JSON of `value` (orjson; json for what orjson refuses: integers beyond
-    64 bits, lone surrogates, non-string keys)."""
-    try:
-        return orjson.dumps(value).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, separators=(",", ":"))
+dumps = compact_dumps
 
 
 def loads(text: str) -> Any:
