@@ -4,10 +4,15 @@ from datetime import datetime, timedelta
 from typing import TypedDict
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Substr, TruncDay, TruncHour, TruncMinute
 
-from delivery.models import NOT_ERROR_STATUSES, DeliveryStatus, Destination, EventDelivery
+from delivery.models import (
+    NOT_ERROR_STATUSES,
+    USER_ID_KEPT,
+    DeliveryStatus,
+    Destination,
+    EventDelivery,
+)
 
 GRANULARITIES = {"MINUTE": TruncMinute, "HOUR": TruncHour, "DAY": TruncDay}
 
@@ -44,9 +49,8 @@ def event_deliveries(
     if event_type:
         rows = rows.filter(event_type=event_type)
     if search:
-        # event->>'userId' as text, the expression `delivery_user_idx` holds.
-        user_id = KeyTextTransform("userId", "event")
-        rows = rows.alias(user_id=user_id).filter(Q(message_id=search) | Q(user_id=search))
+        # The userId as `event_user_id` keeps it (its first USER_ID_KEPT characters).
+        rows = rows.filter(Q(message_id=search) | Q(user_id=search[:USER_ID_KEPT]))
     if start:
         rows = rows.filter(received_at__gte=start)
     if end:

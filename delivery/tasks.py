@@ -4,6 +4,7 @@ to run twice (acks_late with task_reject_on_worker_lost redelivers after a crash
 import uuid
 
 from celery import shared_task
+from celery.signals import worker_process_init
 
 from delivery.attempts import leased_deliver, outbox_entry_deliver
 from delivery.health.alerts import alert_send
@@ -12,6 +13,13 @@ from delivery.ledger.retention import ledger_prune
 from delivery.ledger.rollups import rollups_advance
 from delivery.publishing import ATTEMPT_DELIVERIES, PROCESS_OUTBOX_ENTRY
 from delivery.sweeper import pipeline_sweep
+from functions.runtime import warm
+
+
+@worker_process_init.connect
+def _runtime_warmed(**_: object) -> None:
+    """Each pool process readies its function runtime as it starts, not in its first task."""
+    warm()
 
 
 @shared_task(name=PROCESS_OUTBOX_ENTRY, acks_late=True, ignore_result=True)

@@ -26,6 +26,7 @@ from delivery.models import (
     EventDelivery,
     OutboxEntry,
     Source,
+    event_user_id,
 )
 from delivery.publishing import PROCESS_OUTBOX_ENTRY, task_publish
 from delivery.routing.filters import apply_filters, compile_filters
@@ -218,6 +219,7 @@ def _route(
         if not is_routed(event, names):
             continue
         kept = apply_filters(filters, event)
+        stored = kept or event
         if kept is None:
             status, next_attempt_at, row_token = _FILTERED, None, ""
         else:
@@ -236,7 +238,8 @@ def _route(
             "destination_id": destination_id,
             "message_id": event["messageId"],
             "event_type": event["type"],
-            "event": kept or event,
+            "event": stored,
+            "user_id": event_user_id(stored),
             "status": status,
             "error_type": "",
             "error_message": "",

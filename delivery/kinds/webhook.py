@@ -31,7 +31,7 @@ from delivery.ledger.outcomes import Outcome, deferred_outcome, error_outcome
 from delivery.ledger.retry import RETRY_AFTER_CODES, http_retryable
 from delivery.models import DeliveryStatus
 from workspace.infra.addresses import BlockedAddress, resolve_blocking
-from workspace.operations.metrics import WEBHOOK_SECONDS
+from workspace.operations.metrics import WEBHOOK_SECONDS, observed_together
 
 USER_AGENT = "functions-webhook/1.0"
 # Told of each event's outcome as soon as its answer arrives.
@@ -124,39 +124,45 @@ class _Sender:
         outcomes: list[Outcome] = [Outcome(DeliveryStatus.BAD_REQUEST)] * len(jobs)
         waiting, idle, running = deque(enumerate(jobs)), list(self.slots), 0
         slot_of = self.slot_of
-        while waiting or running:
-            while waiting and idle:
-                self._start(idle.pop(), *waiting.popleft(), pin)
-                running += 1
-            while self.multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
-                pass
-            queued = 1
-            while queued:
-                queued, done, failed = self.multi.info_read()
-                finished = []
-                for curl in done:
-                    slot = slot_of[curl]
-                    outcomes[slot.index] = _answered(slot)
-                    finished.append(slot)
-                for curl, errno, message in failed:
-                    slot = slot_of[curl]
-                    outcome = outcomes[slot.index] = _network_error(slot, message)
-                    finished.append(slot)
-                    if errno == pycurl.E_OPERATION_TIMEDOUT:
-                        outcome.timed_out = True
-                        while stop_on_timeout and waiting:
-                            # The receiver hangs: the batch stops at one time limit and
-                            # hands its unsent events back (delivery/lanes.py).
-                            index, _ = waiting.popleft()
-                            outcomes[index] = deferred_outcome("an earlier request timed out")
-                for slot in finished:
-                    self.multi.remove_handle(slot.curl)
-                    idle.append(slot)
-                    running -= 1
-                    if settled is not None:
-                        settled(slot.index, outcomes[slot.index])
-            if running and not (waiting and idle):
-                self.multi.select(1.0)
+        # Request latencies by outcome class, into the histogram once the batch is sent.
+        latencies: dict[str, list[float]] = {"2xx": []}
+        try:
+            while waiting or running:
+                while waiting and idle:
+                    self._start(idle.pop(), *waiting.popleft(), pin)
+                    running += 1
+                while self.multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+                    pass
+                queued = 1
+                while queued:
+                    queued, done, failed = self.multi.info_read()
+                    finished = []
+                    for curl in done:
+                        slot = slot_of[curl]
+                        outcomes[slot.index] = _answered(slot, latencies)
+                        finished.append(slot)
+                    for curl, errno, message in failed:
+                        slot = slot_of[curl]
+                        outcome = outcomes[slot.index] = _network_error(slot, message, latencies)
+                        finished.append(slot)
+                        if errno == pycurl.E_OPERATION_TIMEDOUT:
+                            outcome.timed_out = True
+                            while stop_on_timeout and waiting:
+                                # The receiver hangs: the batch stops at one time limit and
+                                # hands its unsent events back (delivery/lanes.py).
+                                index, _ = waiting.popleft()
+                                outcomes[index] = deferred_outcome("an earlier request timed out")
+                    for slot in finished:
+                        self.multi.remove_handle(slot.curl)
+                        idle.append(slot)
+                        running -= 1
+                        if settled is not None:
+                            settled(slot.index, outcomes[slot.index])
+                if running and not (waiting and idle):
+                    self.multi.select(1.0)
+        finally:
+            for outcome_class, seconds in latencies.items():
+                observed_together(_latency(outcome_class), seconds)
         return outcomes
 
     def _start(
@@ -193,13 +199,19 @@ def _latency(outcome: str) -> Any:
     return child
 
 
-def _answered(slot: _Slot) -> Outcome:
+# The outcome of every answer in 2xx: shared, never changed (an answer's request record is
+# kept only for events that did not get through: delivery/ledger/rows.py drops it).
+_DELIVERED = Outcome(DeliveryStatus.DELIVERED)
+
+
+def _answered(slot: _Slot, latencies: dict[str, list[float]]) -> Outcome:
     curl = slot.curl
     code = curl.getinfo(pycurl.RESPONSE_CODE)
-    _latency(f"{code // 100}xx").observe(curl.getinfo(pycurl.TOTAL_TIME))
-    request = {"url": slot.masked, "method": "POST", "status": code}
     if 200 <= code < 300:
-        return Outcome(DeliveryStatus.DELIVERED, requests=[request])
+        latencies["2xx"].append(curl.getinfo(pycurl.TOTAL_TIME))
+        return _DELIVERED
+    latencies.setdefault(f"{code // 100}xx", []).append(curl.getinfo(pycurl.TOTAL_TIME))
+    request = {"url": slot.masked, "method": "POST", "status": code}
     message = f"HTTP {code}: {slot.body.getvalue()[:500].decode(errors='replace')}"
     if http_retryable(code):
         wait = _retry_after(curl) if code in RETRY_AFTER_CODES else None
@@ -217,8 +229,8 @@ def _retry_after(handle: pycurl.Curl) -> float | None:
     return float(handle.getinfo(pycurl.RETRY_AFTER)) or None
 
 
-def _network_error(slot: _Slot, message: str) -> Outcome:
-    _latency("network_error").observe(slot.curl.getinfo(pycurl.TOTAL_TIME))
+def _network_error(slot: _Slot, message: str, latencies: dict[str, list[float]]) -> Outcome:
+    latencies.setdefault("network_error", []).append(slot.curl.getinfo(pycurl.TOTAL_TIME))
     request = {"url": slot.masked, "method": "POST"}
     return error_outcome("retry", "RetryError", f"network error: {message}", requests=[request])
 

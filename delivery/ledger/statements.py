@@ -9,28 +9,38 @@ every UNNEST array element); one JSON string is dumped in C. An object per row
 of backend CPU per inserted row against 21.8-22.3 as arrays, and a dict per row in Python.
 Elsewhere (the embedded SQLite default) the ORM does the same work in a few queries."""
 
-import json
 from operator import attrgetter
 from typing import Any
 
-import orjson
 import psycopg
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import UniqueConstraint
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from psycopg.errors import UniqueViolation
 
-from delivery.models import EventDelivery
-from workspace.stored_json import without_lone_surrogates
+from delivery.ledger.columns import JSON_TEXT, Columns, json_text
+from delivery.models import Destination, EventDelivery
 
 _TABLE = EventDelivery._meta.db_table
+_DESTINATIONS = Destination._meta.db_table
+
+
+@receiver(pre_delete, sender=Destination)
+def _destination_locked(sender: type[Destination], instance: Destination, **kwargs: Any) -> None:
+    """A destination being deleted is locked before its rows are: an insert that holds it
+    (`_inserted`) commits first and its rows are deleted with the others; one that comes
+    after finds it gone and inserts nothing. The ledger has no foreign key to do this."""
+    using = kwargs.get("using") or "default"
+    list(Destination.objects.using(using).select_for_update().filter(pk=instance.pk).values("pk"))
+
 
 OPENED = {
     "workspace_id": "text",
     "destination_id": "text",
     "message_id": "text",
     "event_type": "text",
-    "event": "jsonb",
+    "user_id": "text",
     "status": "text",
     "attempts": "int",
     "next_attempt_at": "timestamptz",
@@ -49,19 +59,6 @@ RECORDED = {
     "lease_token": "text",
     "window_started_at": "timestamptz",
 }
-
-
-def json_text(value: Any) -> str:
-    """Compact JSON, encoded by orjson (several times faster than json with DjangoJSONEncoder
-    on the ledger's documents; datetimes keep their microseconds). What orjson refuses (an
-    integer beyond 64 bits, a Decimal, a lone surrogate) falls back to json as before, with
-    lone surrogates (a function's output or logs may hold one) as U+FFFD: PostgreSQL refuses
-    the whole document otherwise, and the task with it."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        safe = without_lone_surrogates(value)
-        return json.dumps(safe, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
 def _document(rows: list[EventDelivery], columns: list[str]) -> str:
@@ -95,13 +92,14 @@ def commit_unflushed() -> None:
             cursor.execute(UNFLUSHED)
 
 
-# A row written once, with its outcome (`rows_insert_recorded`).
+# A row as it is inserted, opened or with its outcome (`rows_insert_recorded`).
 WRITTEN = {
     **OPENED,
     "error_type": "text",
     "error_message": "text",
     "logs": "jsonb",
     "requests": "jsonb",
+    "event": JSON_TEXT,
 }
 
 
@@ -113,7 +111,7 @@ def rows_insert(rows: list[EventDelivery]) -> Created:
         return {}
     if connection.vendor != "postgresql":
         return _rows_insert_orm(rows)
-    return _inserted(rows, OPENED, "'', '', '[]'::jsonb, '[]'::jsonb, ")
+    return _inserted(rows)
 
 
 def rows_insert_recorded(rows: list[EventDelivery]) -> Created:
@@ -128,21 +126,24 @@ def rows_insert_recorded(rows: list[EventDelivery]) -> Created:
     # statement a server-bound parameter allows (the rows' document is not pasted into the
     # SQL text for PostgreSQL's lexer to scan).
     unflushed = ", (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
-    return _inserted(rows, WRITTEN, "", unflushed)
+    return _inserted(rows, unflushed)
 
 
-def _inserted(
-    rows: list[EventDelivery], columns: dict[str, str], constants: str, joined: str = ""
-) -> Created:
-    names = ", ".join(columns)
-    fixed = "error_type, error_message, logs, requests, " if constants else ""
+def _inserted(rows: list[EventDelivery], joined: str = "") -> Created:
+    # The rows' destinations, key-share locked once for the statement (what the foreign
+    # key's trigger did for every row): none can be deleted until this commits, and the
+    # rows of one deleted already are not inserted (`_destination_locked` is the other half).
+    # The rows travel column by column (delivery/ledger/columns.py).
+    columns = Columns(rows, WRITTEN, always="message_id")
     sql = (
-        f"INSERT INTO {_TABLE} ({names}, {fixed}created_at, updated_at) "
-        f"SELECT {_columns_read(columns)}, {constants}now(), now() "
-        f"FROM jsonb_array_elements(%s::jsonb) AS e{joined} "
+        f"WITH held AS MATERIALIZED (SELECT id FROM {_DESTINATIONS} "
+        f"WHERE id = ANY(%s) FOR KEY SHARE) "
+        f"INSERT INTO {_TABLE} ({', '.join(WRITTEN)}, created_at, updated_at) "
+        f"SELECT v.*, now(), now() FROM (SELECT {columns.select} FROM {columns.source}) AS v"
+        f"{joined} WHERE v.destination_id IN (SELECT id FROM held) "
         f"{{}}RETURNING destination_id, message_id, id"
     )
-    document = _document(rows, list(columns))
+    document = [list({row.destination_id for row in rows}), *columns.parameters]
     if not connection.in_atomic_block:
         # Most rows have no row at their destination yet (the fan-out probed for them):
         # a plain INSERT first, its own transaction, which a row written meanwhile undoes
@@ -169,9 +170,9 @@ def _already_written(error: IntegrityError) -> bool:
     return isinstance(cause, UniqueViolation) and cause.diag.constraint_name == _UNIQUE
 
 
-def _returned(sql: str, document: str) -> Created:
+def _returned(sql: str, parameters: list[Any]) -> Created:
     with server_bound_cursor() as cursor:
-        cursor.execute(sql, [document])
+        cursor.execute(sql, parameters)
         return {(destination, message): pk for destination, message, pk in cursor.fetchall()}
 
 
@@ -208,8 +209,14 @@ def server_bound_cursor() -> Any:
 
 
 def _rows_insert_orm(rows: list[EventDelivery]) -> Created:
-    keys = {(row.destination_id, row.message_id) for row in rows}
     with transaction.atomic():
+        present = set(
+            Destination.objects.select_for_update()
+            .filter(pk__in={row.destination_id for row in rows})
+            .values_list("pk", flat=True)
+        )
+        rows = [row for row in rows if row.destination_id in present]
+        keys = {(row.destination_id, row.message_id) for row in rows}
         before = _ids_of(keys)
         EventDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         after = _ids_of(keys)
@@ -231,14 +238,15 @@ def rows_record(rows: list[EventDelivery], token: str) -> int:
         return 0
     if connection.vendor != "postgresql":
         return _rows_record_orm(rows, token)
-    unwritten = [row for row in rows if row.pk is None]
+    # `id`, not `pk` (a property, two Python calls a row).
+    unwritten = [row for row in rows if row.id is None]
     if unwritten:
         # Held by the entry's task since the fan-out without a row (outbox_process): the
         # row is written now, once, with its outcome.
-        opened = [row for row in rows if row.pk is not None]
+        opened = [row for row in rows if row.id is not None]
         written = rows_insert_recorded(unwritten)
         for row in unwritten:
-            row.pk = written.get((row.destination_id, row.message_id))
+            row.id = written.get((row.destination_id, row.message_id))
         return len(written) + rows_record(opened, token)
     sets = ", ".join(f"{name} = r.{name}" for name in RECORDED)
     sql = (

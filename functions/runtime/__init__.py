@@ -11,7 +11,7 @@ from typing import Any
 
 from functions.runtime.results import STATUSES, EventResult, RunResult
 
-__all__ = ["STATUSES", "EventResult", "RunResult", "run_function"]
+__all__ = ["STATUSES", "EventResult", "RunResult", "run_function", "warm"]
 
 KINDS = ("insert", "destination")
 
@@ -65,3 +65,17 @@ def run_function(
     from functions.runtime.loop import run_on_loop
 
     return run_on_loop(execute(request))
+
+
+def warm() -> None:
+    """Get this process's runtime ready ahead of its first run, without waiting for it: the
+    executor's modules imported, the runtime's thread and loop started, and its pre-warmed
+    blank contexts (prelude loaded) built on that thread in the background. For a process
+    that will run functions (a Celery worker's pool process, after its fork): its first
+    task otherwise paid for all of it, about 0.1 s of a 500-event task's 0.18 s."""
+    from functions.runtime.config import load_config
+    from functions.runtime.executor import execute  # noqa: F401  (imported now, not in a task)
+    from functions.runtime.loop import runtime_loop
+    from functions.runtime.prewarm import prewarmed
+
+    runtime_loop().call_soon_threadsafe(prewarmed.refill, load_config())

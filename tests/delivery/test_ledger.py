@@ -168,6 +168,7 @@ def test_fan_out_builds_rows_as_the_models_constructor_would(hook):
     from django.db.models import signals
 
     from delivery.ingest.outbox import _route
+    from delivery.models import event_user_id
 
     now = timezone.now()
     event = {"type": "track", "event": "E", "userId": "u", "messageId": "m1"}
@@ -186,6 +187,8 @@ def test_fan_out_builds_rows_as_the_models_constructor_would(hook):
         window_started_at=now,
         lease_token="token",
     )
+    # Set by the ORM when it writes a row (EventUserIdField.pre_save); the fan-out at once.
+    built.user_id = event_user_id(event)
     fields = [f.attname for f in EventDelivery._meta.concrete_fields]
     assert set(row.__dict__) == set(built.__dict__) == {"_state", *fields}
     assert {f: getattr(row, f) for f in fields} == {f: getattr(built, f) for f in fields}

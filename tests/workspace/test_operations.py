@@ -176,3 +176,33 @@ def test_metrics_sum_the_counters_of_several_processes(tmp_path):
     lines = done.stdout
     assert 'functions_events_ingested_total{result="accepted"} 15.0' in lines
     assert 'functions_events_ingested_total{result="refused"} 3.0' in lines
+
+
+def test_observations_recorded_together_are_those_observe_records():
+    """The webhook sender adds a batch's request latencies to the histogram at once
+    (`observed_together`, reading the Histogram's own fields): the samples are the ones
+    observe() gives, bounds included (an amount equal to a bound is in that bucket)."""
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from workspace.operations.metrics import observed_together
+
+    amounts = [0.0, 0.004, 0.01, 0.0100001, 0.3, 2.5, 7.0, 11.0, 1e9]
+    buckets = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+    one, together = (
+        Histogram("h", "h", ["outcome"], buckets=buckets, registry=CollectorRegistry())
+        for _ in range(2)
+    )
+    for amount in amounts:
+        one.labels("2xx").observe(amount)
+    observed_together(together.labels("2xx"), amounts)
+    observed_together(together.labels("2xx"), [])
+
+    def samples(histogram):
+        return [
+            (s.name, s.labels, s.value)
+            for metric in histogram.collect()
+            for s in metric.samples
+            if not s.name.endswith("_created")
+        ]
+
+    assert samples(together) == samples(one)
