@@ -25,7 +25,7 @@ class Counts:
         self.key_mismatches = 0
         self.bad_bodies = 0
 
-    def record(self, headers: dict[bytes, bytes], body: bytes) -> None:
+    def record(self, key: bytes, body: bytes) -> None:
         self.posts += 1
         try:
             message_id = orjson.loads(body)["messageId"]
@@ -33,7 +33,7 @@ class Counts:
             self.bad_bodies += 1
             return
         self.ids.add(message_id)
-        if headers.get(b"idempotency-key", b"").decode() != message_id:
+        if key.decode() != message_id:
             self.key_mismatches += 1
 
     def report(self) -> bytes:
@@ -52,26 +52,35 @@ class Counts:
 COUNTS = Counts()
 
 
+def _header(head: bytes, lowered: bytes, name: bytes) -> bytes | None:
+    """The value of header `name` (lowercase, with its colon) in `head`, found in `lowered`
+    (the head in lowercase, for the name's match); None when absent."""
+    start = lowered.find(b"\r\n" + name)
+    if start < 0:
+        return None
+    start += 2 + len(name)
+    end = head.find(b"\r\n", start)
+    return head[start : len(head) if end < 0 else end].strip()
+
+
 def answered(buffer: bytes) -> tuple[bytes, bytes]:
-    """The answers to every whole request at the start of `buffer`, and what is left."""
+    """The answers to every whole request at the start of `buffer`, and what is left. The
+    two headers the receiver reads are found by name (case-insensitively) rather than every
+    header put in a dict: a Python loop per header line was a third of its CPU."""
     out = b""
     while True:
         head, sep, rest = buffer.partition(b"\r\n\r\n")
         if not sep:
             return out, buffer
-        lines = head.split(b"\r\n")
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get(b"content-length", b"0"))
+        lowered = head.lower()
+        length = int(_header(head, lowered, b"content-length:") or b"0")
         if len(rest) < length:
             return out, buffer
         body, buffer = rest[:length], rest[length:]
-        if lines[0].startswith(b"GET /count"):
+        if head.startswith(b"GET /count"):
             out += COUNTS.report()
             continue
-        COUNTS.record(headers, body)
+        COUNTS.record(_header(head, lowered, b"idempotency-key:") or b"", body)
         out += OK
 
 
