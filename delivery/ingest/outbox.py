@@ -216,7 +216,7 @@ def _route(
     workspace_id, destination_id = destination.workspace_id, destination.pk
     received_at = entry.created_at
     for event in entry.events:
-        if not is_routed(event, names):
+        if "integrations" in event and not is_routed(event, names):
             continue
         kept = apply_filters(filters, event)
         stored = kept or event

@@ -27,7 +27,7 @@ import pycurl  # type: ignore[import-untyped, unused-ignore]
 from django.conf import settings
 
 from delivery.kinds.url_masking import masked_url
-from delivery.ledger.outcomes import Outcome, deferred_outcome, error_outcome
+from delivery.ledger.outcomes import DELIVERED, Outcome, deferred_outcome, error_outcome
 from delivery.ledger.retry import RETRY_AFTER_CODES, http_retryable
 from delivery.models import DeliveryStatus
 from workspace.infra.addresses import BlockedAddress, resolve_blocking
@@ -86,13 +86,15 @@ class _Slot:
     getattr, methods first (about eight lookups a request, 3.5% of a sending worker's CPU
     by py-spy)."""
 
-    __slots__ = ("body", "curl", "index", "masked", "target")
+    __slots__ = ("body", "curl", "index", "mark", "masked", "target")
 
     def __init__(self) -> None:
         self.curl = curl = pycurl.Curl()
-        # The answer's body, kept for an error message: one buffer per handle, emptied
-        # before each request (a new buffer and a WRITEDATA per request cost more).
+        # The answers' bodies, kept for an error message: one buffer per handle, the
+        # current answer's from `mark` on; emptied once it holds 64 kB (emptying it before
+        # every request, or a new buffer and a WRITEDATA per request, cost more).
         self.body = BytesIO()
+        self.mark = 0
         self.index = 0
         self.target: tuple[str, list[str]] | None = None
         self.masked = ""
@@ -171,8 +173,11 @@ class _Sender:
         url, headers, body = job
         curl = slot.curl
         slot.index = index
-        slot.body.seek(0)
-        slot.body.truncate()
+        mark = slot.mark = slot.body.tell()
+        if mark > 65536:
+            slot.body.seek(0)
+            slot.body.truncate()
+            slot.mark = 0
         # The address and URL are the batch's: set again only when they change (libcurl
         # keeps both on the handle, and RESOLVE entries in the multi handle's DNS cache).
         if slot.target != (url, pin):
@@ -199,20 +204,16 @@ def _latency(outcome: str) -> Any:
     return child
 
 
-# The outcome of every answer in 2xx: shared, never changed (an answer's request record is
-# kept only for events that did not get through: delivery/ledger/rows.py drops it).
-_DELIVERED = Outcome(DeliveryStatus.DELIVERED)
-
-
 def _answered(slot: _Slot, latencies: dict[str, list[float]]) -> Outcome:
     curl = slot.curl
     code = curl.getinfo(pycurl.RESPONSE_CODE)
     if 200 <= code < 300:
         latencies["2xx"].append(curl.getinfo(pycurl.TOTAL_TIME))
-        return _DELIVERED
+        return DELIVERED
     latencies.setdefault(f"{code // 100}xx", []).append(curl.getinfo(pycurl.TOTAL_TIME))
     request = {"url": slot.masked, "method": "POST", "status": code}
-    message = f"HTTP {code}: {slot.body.getvalue()[:500].decode(errors='replace')}"
+    answer = slot.body.getvalue()[slot.mark : slot.mark + 500]
+    message = f"HTTP {code}: {answer.decode(errors='replace')}"
     if http_retryable(code):
         wait = _retry_after(curl) if code in RETRY_AFTER_CODES else None
         return error_outcome("retry", "RetryError", message, requests=[request], retry_after=wait)
@@ -303,7 +304,11 @@ def webhook_send(
             error_outcome(DeliveryStatus.BAD_REQUEST, "InvalidHeader", problem) if problem else None
         )
         if problem is None:
-            jobs.append((url, [*fixed, f"Idempotency-Key: {key}"], _body(event)))
+            try:
+                body = orjson.dumps(event)
+            except TypeError:  # what orjson refuses: `_body`
+                body = _body(event)
+            jobs.append((url, [*fixed, f"Idempotency-Key: {key}"], body))
             positions.append(position)
     told = reindexed(settled, positions)
     sender = _current_sender()

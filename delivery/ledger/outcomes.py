@@ -38,6 +38,12 @@ class Outcome:
     timed_out: bool = False
 
 
+# Delivered, with nothing to keep (a delivered row keeps no logs or requests): one outcome
+# shared by every such answer, never changed (delivery/ledger/rows.py writes its rows
+# without looking further).
+DELIVERED = Outcome(DeliveryStatus.DELIVERED)
+
+
 def error_outcome(status: str, error_type: str, message: str, **extra: Any) -> Outcome:
     return Outcome(status, {"type": error_type, "message": message[:2000]}, **extra)
 

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from delivery.ledger.outcomes import DEFERRED, FINAL_STATUSES, Outcome, error_outcome
+from delivery.ledger.outcomes import DEFERRED, DELIVERED, FINAL_STATUSES, Outcome, error_outcome
 from delivery.ledger.retry import RETRYABLE, next_attempt_time
 from delivery.ledger.statements import commit_unflushed, rows_insert, rows_present, rows_record
 from delivery.models import DeliveryStatus, Destination, EventDelivery
@@ -191,8 +191,24 @@ def deliveries_record(
     """Record one outcome per row, in one statement, where the lease `token` still holds the
     row; returns how many rows were recorded (fewer when the lease was lost)."""
     now = timezone.now()
+    # What `_apply` sets for the shared DELIVERED outcome (most rows), set at once. Plain
+    # fields (no foreign key): the instance's dict holds them. Its empty lists are shared
+    # by the rows, which are written and dropped.
+    delivered: dict[str, Any] = {
+        "status": DeliveryStatus.DELIVERED,
+        "error_type": "",
+        "error_message": "",
+        "logs": [],
+        "requests": [],
+        "lease_token": "",
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
     for row, outcome in zip(rows, outcomes, strict=True):
-        _apply(row, outcome, destination, now, rng)
+        if outcome is DELIVERED:
+            row.__dict__.update(delivered)
+        else:
+            _apply(row, outcome, destination, now, rng)
     return rows_record(rows, token)
 
 

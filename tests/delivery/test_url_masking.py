@@ -132,11 +132,23 @@ def test_url_masking_admin_save_with_the_masked_url_keeps_the_stored_one(
 
 
 def test_url_masking_delivery_records_keep_the_url_masked(settings, receiver):
+    """The request record kept with an event that did not get through (a delivered one keeps
+    none) has the URL masked."""
     settings.FUNCTIONS_ALLOW_PRIVATE_FETCH = True
     url = receiver.url.replace("http://", f"http://bot:{TOKEN}@") + f"/ok?token={TOKEN}"
-    [outcome] = webhook_send(url=url, headers={}, events=[{"type": "track", "messageId": "m1"}])
-    assert outcome.status == "delivered"
-    assert TOKEN not in str(outcome.requests) and "token=••••••" in outcome.requests[0]["url"]
+    [delivered] = webhook_send(url=url, headers={}, events=[{"type": "track", "messageId": "m1"}])
+    assert delivered.status == "delivered" and delivered.requests == []
+
+    def refuse(handler, body):
+        handler.send_response(400)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return True
+
+    receiver.on_request = refuse
+    [refused] = webhook_send(url=url, headers={}, events=[{"type": "track", "messageId": "m2"}])
+    assert refused.status == "message_rejected"
+    assert TOKEN not in str(refused.requests) and "token=••••••" in refused.requests[0]["url"]
 
 
 @pytest.fixture
