@@ -20,6 +20,7 @@ from delivery.lanes import is_slow
 from delivery.ledger.rows import deliveries_open, deliveries_unique, deliveries_unseen, lease_until
 from delivery.ledger.statements import UNFLUSHED, commit_unflushed, server_bound_cursor
 from delivery.models import (
+    USER_ID_KEPT,
     DeliveryStatus,
     Destination,
     DestinationFilter,
@@ -220,6 +221,10 @@ def _route(
             continue
         kept = apply_filters(filters, event)
         stored = kept or event
+        # `event_user_id`'s rule, its usual case (a short ASCII string) without the call.
+        user_id = stored.get("userId")
+        if not (type(user_id) is str and len(user_id) <= USER_ID_KEPT and user_id.isascii()):
+            user_id = event_user_id(stored)
         if kept is None:
             status, next_attempt_at, row_token = _FILTERED, None, ""
         else:
@@ -239,7 +244,7 @@ def _route(
             "message_id": event["messageId"],
             "event_type": event["type"],
             "event": stored,
-            "user_id": event_user_id(stored),
+            "user_id": user_id,
             "status": status,
             "error_type": "",
             "error_message": "",

@@ -125,19 +125,40 @@ class _Sender:
     ) -> list[Outcome]:
         outcomes: list[Outcome] = [Outcome(DeliveryStatus.BAD_REQUEST)] * len(jobs)
         waiting, idle, running = deque(enumerate(jobs)), list(self.slots), 0
-        slot_of = self.slot_of
+        slot_of, multi = self.slot_of, self.multi
         # Request latencies by outcome class, into the histogram once the batch is sent.
         latencies: dict[str, list[float]] = {"2xx": []}
         try:
             while waiting or running:
                 while waiting and idle:
-                    self._start(idle.pop(), *waiting.popleft(), pin)
+                    # A request started (inline: a call a request was measurable here).
+                    slot = idle.pop()
+                    slot.index, (url, headers, body) = waiting.popleft()
+                    curl = slot.curl
+                    mark = slot.mark = slot.body.tell()
+                    if mark > 65536:
+                        slot.body.seek(0)
+                        slot.body.truncate()
+                        slot.mark = 0
+                    # The address and URL are the batch's: set again only when they change
+                    # (libcurl keeps both on the handle, and RESOLVE entries in the multi
+                    # handle's DNS cache).
+                    if slot.target != (url, pin):
+                        curl.setopt(pycurl.URL, url)
+                        curl.setopt(pycurl.RESOLVE, pin)
+                        slot.target = (url, pin)
+                        # Kept with each delivery (which every member of the workspace
+                        # reads): masked, once per URL rather than once per request.
+                        slot.masked = masked_url(url)
+                    curl.setopt(pycurl.HTTPHEADER, headers)
+                    curl.setopt(pycurl.POSTFIELDS, body)
+                    multi.add_handle(curl)
                     running += 1
-                while self.multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+                while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
                     pass
                 queued = 1
                 while queued:
-                    queued, done, failed = self.multi.info_read()
+                    queued, done, failed = multi.info_read()
                     finished = []
                     for curl in done:
                         slot = slot_of[curl]
@@ -155,41 +176,17 @@ class _Sender:
                                 index, _ = waiting.popleft()
                                 outcomes[index] = deferred_outcome("an earlier request timed out")
                     for slot in finished:
-                        self.multi.remove_handle(slot.curl)
+                        multi.remove_handle(slot.curl)
                         idle.append(slot)
                         running -= 1
                         if settled is not None:
                             settled(slot.index, outcomes[slot.index])
                 if running and not (waiting and idle):
-                    self.multi.select(1.0)
+                    multi.select(1.0)
         finally:
             for outcome_class, seconds in latencies.items():
                 observed_together(_latency(outcome_class), seconds)
         return outcomes
-
-    def _start(
-        self, slot: _Slot, index: int, job: tuple[str, list[str], bytes], pin: list[str]
-    ) -> None:
-        url, headers, body = job
-        curl = slot.curl
-        slot.index = index
-        mark = slot.mark = slot.body.tell()
-        if mark > 65536:
-            slot.body.seek(0)
-            slot.body.truncate()
-            slot.mark = 0
-        # The address and URL are the batch's: set again only when they change (libcurl
-        # keeps both on the handle, and RESOLVE entries in the multi handle's DNS cache).
-        if slot.target != (url, pin):
-            curl.setopt(pycurl.URL, url)
-            curl.setopt(pycurl.RESOLVE, pin)
-            slot.target = (url, pin)
-            # Kept with each delivery (which every member of the workspace reads): masked,
-            # once per URL rather than once per request.
-            slot.masked = masked_url(url)
-        curl.setopt(pycurl.HTTPHEADER, headers)
-        curl.setopt(pycurl.POSTFIELDS, body)
-        self.multi.add_handle(curl)
 
 
 _LATENCY: dict[str, Any] = {}

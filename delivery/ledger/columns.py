@@ -16,7 +16,7 @@ orjson or json, which escape line breaks. An empty line is NULL in columns whose
 never empty text (times, numbers, JSON)."""
 
 import json
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import orjson
@@ -24,6 +24,25 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from workspace.infra.exact_json import compact_dumps
 from workspace.stored_json import without_lone_surrogates
+
+_KEY = itemgetter("destination_id", "message_id")
+
+
+def fields_read(rows: list[Any], names: list[str]) -> list[Any]:
+    """`names`' values of each row (a tuple a row, a bare value for one name), read from the
+    instances' own dicts in C: a foreign key's id (`destination_id`) is a Django descriptor
+    with a Python `__get__`, eight calls an event on the worker's path. A row whose dict
+    lacks a field (deferred by `.only()`) is read through its attributes."""
+    try:
+        return list(map(itemgetter(*names), map(vars, rows)))
+    except KeyError:
+        return list(map(attrgetter(*names), rows))
+
+
+def keys_of(rows: list[Any]) -> list[tuple[str, str]]:
+    """(destination id, message id) of each row: the ledger's unique key."""
+    return fields_read(rows, ["destination_id", "message_id"])
+
 
 # Column kinds: a PostgreSQL type, or "json_text": a JSON value stored as its text.
 JSON_TEXT = "json_text"
@@ -98,7 +117,7 @@ class Columns:
         constants: list[Any] = []
         lines: list[str] = []
         select, arrays = [], []
-        by_column = zip(*map(attrgetter(*columns), rows), strict=True)
+        by_column = zip(*fields_read(rows, list(columns)), strict=True)
         for (name, kind), values in zip(columns.items(), by_column, strict=True):
             first = values[0]
             if name != always and values.count(first) == len(values):

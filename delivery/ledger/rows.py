@@ -11,6 +11,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from delivery.ledger.columns import keys_of
 from delivery.ledger.outcomes import DEFERRED, DELIVERED, FINAL_STATUSES, Outcome, error_outcome
 from delivery.ledger.retry import RETRYABLE, next_attempt_time
 from delivery.ledger.statements import commit_unflushed, rows_insert, rows_present, rows_record
@@ -34,7 +35,8 @@ def lease_until(now: datetime) -> datetime:
 def deliveries_open(rows: list[EventDelivery]) -> list[EventDelivery]:
     """New rows; an event seen before at a destination keeps its existing row. Returns the
     rows this call created, with their ids."""
-    unique = {(row.destination_id, row.message_id): row for row in deliveries_unique(rows)}
+    kept = deliveries_unique(rows)
+    unique = dict(zip(keys_of(kept), kept, strict=True))
     created = rows_insert(list(unique.values()))
     for key, pk in created.items():
         unique[key].pk = pk
@@ -44,8 +46,8 @@ def deliveries_open(rows: list[EventDelivery]) -> list[EventDelivery]:
 def deliveries_unique(rows: list[EventDelivery]) -> list[EventDelivery]:
     """`rows` without a second row for the same message and destination (the first kept)."""
     unique: dict[tuple[str, str], EventDelivery] = {}
-    for row in rows:
-        unique.setdefault((row.destination_id, row.message_id), row)
+    for key, row in zip(keys_of(rows), rows, strict=True):
+        unique.setdefault(key, row)
     return list(unique.values())
 
 
@@ -54,7 +56,7 @@ def deliveries_unseen(rows: list[EventDelivery]) -> list[EventDelivery]:
     event seen before keeps its row, as with `deliveries_open`). Written once, with their
     outcome (statements.rows_record), by the task that holds them."""
     present = rows_present(rows)
-    return [row for row in rows if (row.destination_id, row.message_id) not in present]
+    return [row for row, key in zip(rows, keys_of(rows), strict=True) if key not in present]
 
 
 def deliveries_park(rows: list[EventDelivery]) -> None:

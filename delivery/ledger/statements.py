@@ -19,7 +19,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from psycopg.errors import UniqueViolation
 
-from delivery.ledger.columns import JSON_TEXT, Columns, json_text
+from delivery.ledger.columns import JSON_TEXT, Columns, fields_read, json_text, keys_of
 from delivery.models import Destination, EventDelivery
 
 _TABLE = EventDelivery._meta.db_table
@@ -143,7 +143,7 @@ def _inserted(rows: list[EventDelivery], joined: str = "") -> Created:
         f"{joined} WHERE v.destination_id IN (SELECT id FROM held) "
         f"{{}}RETURNING destination_id, message_id, id"
     )
-    document = [list({row.destination_id for row in rows}), *columns.parameters]
+    document = [list(set(fields_read(rows, ["destination_id"]))), *columns.parameters]
     if not connection.in_atomic_block:
         # Most rows have no row at their destination yet (the fan-out probed for them):
         # a plain INSERT first, its own transaction, which a row written meanwhile undoes
@@ -190,7 +190,7 @@ def rows_present(rows: list[EventDelivery]) -> set[tuple[str, str]]:
         f"FROM jsonb_array_elements(%s::jsonb) AS k(pair) "
         f"JOIN {_TABLE} d ON d.destination_id = k.pair->>0 AND d.message_id = k.pair->>1"
     )
-    pairs = json_text([(row.destination_id, row.message_id) for row in rows])
+    pairs = json_text(keys_of(rows))
     with server_bound_cursor() as cursor:
         cursor.execute(sql, [pairs])
         return {(destination, message) for destination, message in cursor.fetchall()}
@@ -245,8 +245,8 @@ def rows_record(rows: list[EventDelivery], token: str) -> int:
         # row is written now, once, with its outcome.
         opened = [row for row in rows if row.id is not None]
         written = rows_insert_recorded(unwritten)
-        for row in unwritten:
-            row.id = written.get((row.destination_id, row.message_id))
+        for row, key in zip(unwritten, keys_of(unwritten), strict=True):
+            row.id = written.get(key)
         return len(written) + rows_record(opened, token)
     sets = ", ".join(f"{name} = r.{name}" for name in RECORDED)
     sql = (
