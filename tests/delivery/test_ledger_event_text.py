@@ -154,28 +154,38 @@ def _postgres_only():
         pytest.skip("row locks: PostgreSQL's (the embedded SQLite default writes one at a time)")
 
 
+def _second_waits_for_first(first, second):
+    """Run `first` in a transaction held open, then `second` beside it: `second` must wait
+    until `first` commits. Returns their values."""
+    done, release = threading.Event(), threading.Event()
+
+    def holding():
+        with transaction.atomic():
+            value = first()
+            done.set()
+            release.wait(10)  # the transaction, and its row lock, held open
+        return value
+
+    one, first_outcome = _in_thread(holding)
+    assert done.wait(10)
+    two, second_outcome = _in_thread(second)
+    time.sleep(0.5)
+    assert two.is_alive()  # waits for the first's lock
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert "error" not in first_outcome and "error" not in second_outcome
+    return first_outcome["value"], second_outcome["value"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_delete_waits_for_an_insert_that_holds_the_destination_and_removes_its_rows(hook):
     _postgres_only()
-    inserted, release = threading.Event(), threading.Event()
-
-    def insert():
-        with transaction.atomic():
-            created = statements.rows_insert(_rows(hook, [_event("m1"), _event("m2")]))
-            inserted.set()
-            release.wait(10)  # the transaction, and its key-share lock, held open
-        return len(created)
-
-    inserting, insert_outcome = _in_thread(insert)
-    assert inserted.wait(10)
-    deleting, delete_outcome = _in_thread(lambda: Destination.objects.get(pk=hook.pk).delete())
-    time.sleep(0.5)
-    assert deleting.is_alive()  # waits for the insert's lock
-    release.set()
-    inserting.join(10)
-    deleting.join(10)
-    assert "error" not in insert_outcome and "error" not in delete_outcome
-    assert insert_outcome["value"] == 2
+    created, _ = _second_waits_for_first(
+        lambda: statements.rows_insert(_rows(hook, [_event("m1"), _event("m2")])),
+        lambda: Destination.objects.get(pk=hook.pk).delete(),
+    )
+    assert len(created) == 2
     assert not Destination.objects.filter(pk=hook.pk).exists()
     assert not EventDelivery.objects.filter(destination_id=hook.pk).exists()  # no orphans
 
@@ -183,25 +193,12 @@ def test_a_delete_waits_for_an_insert_that_holds_the_destination_and_removes_its
 @pytest.mark.django_db(transaction=True)
 def test_an_insert_waits_for_a_delete_under_way_and_then_inserts_nothing(hook):
     _postgres_only()
-    deleted, release = threading.Event(), threading.Event()
-
-    def delete():
-        with transaction.atomic():
-            Destination.objects.get(pk=hook.pk).delete()
-            deleted.set()
-            release.wait(10)
-
-    deleting, delete_outcome = _in_thread(delete)
-    assert deleted.wait(10)
     rows = _rows(hook, [_event("m1")], status="delivered")
-    inserting, insert_outcome = _in_thread(lambda: statements.rows_insert_recorded(rows))
-    time.sleep(0.5)
-    assert inserting.is_alive()  # waits for the delete's lock
-    release.set()
-    deleting.join(10)
-    inserting.join(10)
-    assert "error" not in insert_outcome and "error" not in delete_outcome
-    assert insert_outcome["value"] == {}
+    _, created = _second_waits_for_first(
+        lambda: Destination.objects.get(pk=hook.pk).delete(),
+        lambda: statements.rows_insert_recorded(rows),
+    )
+    assert created == {}
     assert not EventDelivery.objects.exists()
 
 
