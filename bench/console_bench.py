@@ -42,11 +42,12 @@ def _fill(url: str, busy: str, quiet: str) -> None:
     with psycopg.connect(url, autocommit=True) as db:
         db.execute(
             "INSERT INTO delivery_eventdelivery (workspace_id, destination_id, message_id, "
-            "event_type, event, status, error_type, error_message, attempts, logs, requests, "
-            "received_at, lease_token, created_at, updated_at) "
+            "event_type, event, user_id, status, error_type, error_message, attempts, logs, "
+            "requests, received_at, lease_token, created_at, updated_at) "
             "SELECT d.workspace_id, CASE WHEN g %% 10 = 0 THEN %s ELSE %s END, 'm-' || g, "
             "(ARRAY['track','identify','page'])[1 + g %% 3], "
-            "jsonb_build_object('type','track','userId','u' || (g %% 5000),'event','Order'), "
+            "jsonb_build_object('type','track','userId','u' || (g %% 5000),'event','Order')::text, "
+            "'u' || (g %% 5000), "
             "CASE WHEN g %% 50 = 0 THEN 'failed' WHEN g %% 77 = 0 THEN 'message_rejected' "
             "WHEN g %% 13 = 0 THEN 'filtered' ELSE 'delivered' END, "
             "CASE WHEN g %% 50 = 0 THEN 'RetryError' WHEN g %% 77 = 0 THEN 'WebhookRejected' "

@@ -142,10 +142,10 @@ def _old_rows(env: dict[str, str], destination: str) -> int:
         if missing > 0:
             db.execute(
                 "INSERT INTO delivery_eventdelivery (workspace_id, destination_id, message_id, "
-                "event_type, event, status, error_type, error_message, attempts, logs, "
-                "requests, received_at, lease_token, created_at, updated_at) "
+                "event_type, event, user_id, status, error_type, error_message, attempts, "
+                "logs, requests, received_at, lease_token, created_at, updated_at) "
                 "SELECT d.workspace_id, d.id, 'old-' || gen_random_uuid(), 'track', "
-                "'{}'::jsonb, 'delivered', '', '', 1, '[]'::jsonb, '[]'::jsonb, "
+                "'{}', '', 'delivered', '', '', 1, '[]'::jsonb, '[]'::jsonb, "
                 "now() - interval '30 days', '', now() - interval '30 days', "
                 "now() - interval '30 days' "
                 "FROM delivery_destination d, generate_series(1, %s) g WHERE d.id = %s",
