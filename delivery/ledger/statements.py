@@ -1,15 +1,14 @@
 """The ledger's bulk statements: opening rows, and recording outcomes fenced by the lease.
 
-On PostgreSQL each is ONE statement whose rows travel as one JSON document, an array per
-row with the columns in order (`jsonb_array_elements`, then `e->>i` per column). Profiled in
-the pipeline bench, Django's bulk_create and its upsert of 500 rows spent most of the
-worker's database time adapting parameters in Python (psycopg's client-side binding renders
-every UNNEST array element); one JSON string is dumped in C. An object per row
-(`jsonb_to_recordset`) made PostgreSQL parse every column's name in every row: 24.1-24.7 us
-of backend CPU per inserted row against 21.8-22.3 as arrays, and a dict per row in Python.
-Elsewhere (the embedded SQLite default) the ORM does the same work in a few queries."""
+On PostgreSQL each is ONE statement. An insert's rows travel column by column
+(`delivery/ledger/columns.py`: a column the same in every row once, the others as a text of
+lines); an outcome's update sends its rows as one JSON document, an array per row with the
+columns in order (`jsonb_array_elements`, then `e->>i` per column). Profiled in the pipeline
+bench, Django's bulk_create and its upsert of 500 rows spent most of the worker's database
+time adapting parameters in Python (psycopg's client-side binding renders every UNNEST array
+element); texts joined or dumped in C are not. Elsewhere (the embedded SQLite default) the
+ORM does the same work in a few queries."""
 
-from operator import attrgetter
 from typing import Any
 
 import psycopg
@@ -62,10 +61,10 @@ RECORDED = {
 
 
 def _document(rows: list[EventDelivery], columns: list[str]) -> str:
-    """The rows as one JSON array of arrays, each row's `columns` in order: attrgetter reads
-    them in C (a comprehension of getattr calls was a twentieth of a sending worker's
+    """The rows as one JSON array of arrays, each row's `columns` in order, read in C
+    (`fields_read`; a comprehension of getattr calls was a twentieth of a sending worker's
     Python time: 15 columns, 500 rows a task) and orjson writes its tuples as arrays."""
-    return json_text(list(map(attrgetter(*columns), rows)))
+    return json_text(fields_read(rows, columns))
 
 
 def _columns_read(columns: dict[str, str]) -> str:
